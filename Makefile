@@ -1,0 +1,30 @@
+# Kernel connector for Linux 6.12: build, boot and test harness.
+# See README.md.
+
+.PHONY: all run test shell build clean distclean
+
+all: run
+
+# Build our kernel, boot it and show the connector at work.
+run:
+	@scripts/run.sh
+
+# The whole test suite; ends with "N passed, N failed".
+test:
+	@scripts/test.sh
+
+# A shell in the guest (interactive; Ctrl-a x leaves).
+shell: build
+	@scripts/boot.sh base shell /dev/null
+
+build:
+	@scripts/deps.sh
+	@scripts/prepare-tree.sh
+	@scripts/build-kernel.sh base build/src configs/base.config
+	@scripts/build-guest.sh base build/src
+
+clean:
+	rm -rf build/obj-* build/logs
+
+distclean:
+	rm -rf build

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Process events connector: reports fork, exec, id changes, session
+ * changes, ptrace, comm changes, core dumps and exits to the sockets that
+ * asked for them on the CN_IDX_PROC group.
+ *
+ * Listener state lives with the socket (in sk_user_data) and goes when the
+ * socket closes, whether or not the socket said IGNORE first. What the
+ * listeners want in total is kept as one mask, so that the hooks on the
+ * fork and exit paths can return at once when nobody wants their event;
+ * with no listener at all they are one static branch.
+ */
+
+#include <linux/cred.h>
+#include <linux/cn_proc.h>
+#include <linux/jump_label.h>
+#include <linux/ktime.h>
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
+#include <linux/ptrace.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/user_namespace.h>
+
+#include "cn_internal.h"
+
+static const struct cb_id cn_proc_id = { CN_IDX_PROC, CN_VAL_PROC };
+
+/**
+ * struct cn_proc_listener - process-event state of one socket
+ * @mask: the events this socket asked for (never 0)
+ * @rcu: frees the state after the broadcast filters that may read it
+ *
+ * Owned by the socket through sk_user_data: set on LISTEN, cleared on
+ * IGNORE and when the socket closes. Changes hold cn_proc_lock; the
+ * broadcast filter reads it under RCU.
+ */
+struct cn_proc_listener {
+	u32 mask;
+	struct rcu_head rcu;
+};
+
+/*
+ * cn_proc_lock serialises listener changes and guards the counters below.
+ * cn_proc_bit_users[b] counts the listeners whose mask has bit b;
+ * cn_proc_interest has bit b set while that count is not zero, and is read
+ * locklessly by the hooks. cn_proc_active is on while any socket listens.
+ */
+static DEFINE_MUTEX(cn_proc_lock);
+static unsigned int cn_proc_listeners;
+static unsigned int cn_proc_bit_users[32];
+static u32 cn_proc_interest;
+static DEFINE_STATIC_KEY_FALSE(cn_proc_active);
+
+/*
+ * Per CPU, the sequence number of the next event and the lock that keeps
+ * numbering and delivery in the same order, so that a listener can detect
+ * a lost event as a gap in one CPU's sequence.
+ */
+struct cn_proc_cpu {
+	local_lock_t lock;
+	u32 seq;
+};
+
+static DEFINE_PER_CPU(struct cn_proc_cpu, cn_proc_cpu) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+/* What the broadcast filter needs to know about the event in flight. */
+struct cn_proc_match {
+	u32 what;
+	u32 exit_code;
+};
+
+/* Does a listener with @mask want event @what with @exit_code? */
+static bool cn_proc_mask_wants(u32 mask, u32 what, u32 exit_code)
+{
+	if (what == PROC_EVENT_EXIT && exit_code &&
+	    (mask & PROC_EVENT_NONZERO_EXIT))
+		return true;
+	return mask & what;
+}
+
+static bool cn_proc_wanted(u32 what, u32 exit_code)
+{
+	if (!static_branch_unlikely(&cn_proc_active))
+		return false;
+	return cn_proc_mask_wants(READ_ONCE(cn_proc_interest), what,
+				  exit_code);
+}
+
+/* Broadcast filter: non-zero keeps the event from socket @dsk. */
+static int cn_proc_filter(struct sock *dsk, struct sk_buff *skb, void *data)
+{
+	const struct cn_proc_match *match = data;
+	struct cn_proc_listener *listener;
+	bool wants;
+
+	rcu_read_lock();
+	listener = rcu_dereference_sk_user_data(dsk);
+	wants = listener && cn_proc_mask_wants(listener->mask, match->what,
+					       match->exit_code);
+	rcu_read_unlock();
+	return !wants;
+}
+
+static void cn_proc_init_event(struct proc_event *ev, u32 what)
+{
+	/* Whole struct: no padding byte may carry stale stack to userspace. */
+	memset(ev, 0, sizeof(*ev));
+	ev->what = what;
+	ev->timestamp_ns = ktime_get_ns();
+}
+
+static void cn_proc_broadcast(struct proc_event *ev)
+{
+	struct cn_proc_match match = { .what = ev->what };
+	struct cn_msg hdr = {
+		.id = cn_proc_id,
+		.len = sizeof(*ev),
+	};
+
+	if (ev->what == PROC_EVENT_EXIT)
+		match.exit_code = ev->event_data.exit.exit_code;
+
+	local_lock(&cn_proc_cpu.lock);
+	hdr.seq = __this_cpu_inc_return(cn_proc_cpu.seq) - 1;
+	ev->cpu = smp_processor_id();
+	cn_send(cn_init_dev(), &hdr, ev, sizeof(*ev), 0, CN_IDX_PROC,
+		GFP_NOWAIT, cn_proc_filter, &match);
+	local_unlock(&cn_proc_cpu.lock);
+}
+
+static void cn_proc_parent(struct task_struct *task, __kernel_pid_t *pid,
+			   __kernel_pid_t *tgid)
+{
+	struct task_struct *parent;
+
+	rcu_read_lock();
+	if (pid_alive(task)) {
+		parent = rcu_dereference(task->real_parent);
+		*pid = parent->pid;
+		*tgid = parent->tgid;
+	}
+	rcu_read_unlock();
+}
+
+void proc_fork_connector(struct task_struct *task)
+{
+	struct proc_event ev;
+
+	if (!cn_proc_wanted(PROC_EVENT_FORK, 0))
+		return;
+	cn_proc_init_event(&ev, PROC_EVENT_FORK);
+	cn_proc_parent(task, &ev.event_data.fork.parent_pid,
+		       &ev.event_data.fork.parent_tgid);
+	ev.event_data.fork.child_pid = task->pid;
+	ev.event_data.fork.child_tgid = task->tgid;
+	cn_proc_broadcast(&ev);
+}
+
+void proc_exec_connector(struct task_struct *task)
+{
+	struct proc_event ev;
+
+	if (!cn_proc_wanted(PROC_EVENT_EXEC, 0))
+		return;
+	cn_proc_init_event(&ev, PROC_EVENT_EXEC);
+	ev.event_data.exec.process_pid = task->pid;
+	ev.event_data.exec.process_tgid = task->tgid;
+	cn_proc_broadcast(&ev);
+}
+
+void proc_id_connector(struct task_struct *task, int which_id)
+{
+	struct id_proc_event *id;
+	const struct cred *cred;
+	struct proc_event ev;
+
+	if (which_id != PROC_EVENT_UID && which_id != PROC_EVENT_GID)
+		return;
+	if (!cn_proc_wanted(which_id, 0))
+		return;
+	cn_proc_init_event(&ev, which_id);
+	id = &ev.event_data.id;
+	id->process_pid = task->pid;
+	id->process_tgid = task->tgid;
+	rcu_read_lock();
+	cred = __task_cred(task);
+	if (which_id == PROC_EVENT_UID) {
+		id->r.ruid = from_kuid_munged(&init_user_ns, cred->uid);
+		id->e.euid = from_kuid_munged(&init_user_ns, cred->euid);
+	} else {
+		id->r.rgid = from_kgid_munged(&init_user_ns, cred->gid);
+		id->e.egid = from_kgid_munged(&init_user_ns, cred->egid);
+	}
+	rcu_read_unlock();
+	cn_proc_broadcast(&ev);
+}
+
+void proc_sid_connector(struct task_struct *task)
+{
+	struct proc_event ev;
+
+	if (!cn_proc_wanted(PROC_EVENT_SID, 0))
+		return;
+	cn_proc_init_event(&ev, PROC_EVENT_SID);
+	ev.event_data.sid.process_pid = task->pid;
+	ev.event_data.sid.process_tgid = task->tgid;
+	cn_proc_broadcast(&ev);
+}
+
+void proc_ptrace_connector(struct task_struct *task, int which_id)
+{
+	struct proc_event ev;
+
+	if (which_id != PTRACE_ATTACH && which_id != PTRACE_DETACH)
+		return;
+	if (!cn_proc_wanted(PROC_EVENT_PTRACE, 0))
+		return;
+	cn_proc_init_event(&ev, PROC_EVENT_PTRACE);
+	ev.event_data.ptrace.process_pid = task->pid;
+	ev.event_data.ptrace.process_tgid = task->tgid;
+	if (which_id == PTRACE_ATTACH) {
+		ev.event_data.ptrace.tracer_pid = current->pid;
+		ev.event_data.ptrace.tracer_tgid = current->tgid;
+	}
+	cn_proc_broadcast(&ev);
+}
+
+void proc_comm_connector(struct task_struct *task)
+{
+	struct proc_event ev;
+
+	if (!cn_proc_wanted(PROC_EVENT_COMM, 0))
+		return;
+	cn_proc_init_event(&ev, PROC_EVENT_COMM);
+	ev.event_data.comm.process_pid = task->pid;
+	ev.event_data.comm.process_tgid = task->tgid;
+	get_task_comm(ev.event_data.comm.comm, task);
+	cn_proc_broadcast(&ev);
+}
+
+void proc_coredump_connector(struct task_struct *task)
+{
+	struct proc_event ev;
+
+	if (!cn_proc_wanted(PROC_EVENT_COREDUMP, 0))
+		return;
+	cn_proc_init_event(&ev, PROC_EVENT_COREDUMP);
+	ev.event_data.coredump.process_pid = task->pid;
+	ev.event_data.coredump.process_tgid = task->tgid;
+	cn_proc_parent(task, &ev.event_data.coredump.parent_pid,
+		       &ev.event_data.coredump.parent_tgid);
+	cn_proc_broadcast(&ev);
+}
+
+void proc_exit_connector(struct task_struct *task)
+{
+	struct proc_event ev;
+
+	if (!cn_proc_wanted(PROC_EVENT_EXIT, task->exit_code))
+		return;
+	cn_proc_init_event(&ev, PROC_EVENT_EXIT);
+	ev.event_data.exit.process_pid = task->pid;
+	ev.event_data.exit.process_tgid = task->tgid;
+	ev.event_data.exit.exit_code = task->exit_code;
+	ev.event_data.exit.exit_signal = task->exit_signal;
+	cn_proc_parent(task, &ev.event_data.exit.parent_pid,
+		       &ev.event_data.exit.parent_tgid);
+	cn_proc_broadcast(&ev);
+}
+
+/*
+ * Account a listener's mask in (@delta 1) or out (@delta -1) of the
+ * aggregate. Caller holds cn_proc_lock.
+ */
+static void cn_proc_account(u32 mask, int delta)
+{
+	u32 interest = 0;
+	int bit;
+
+	lockdep_assert_held(&cn_proc_lock);
+	for (bit = 0; bit < 32; bit++) {
+		if (mask & BIT(bit))
+			cn_proc_bit_users[bit] += delta;
+		if (cn_proc_bit_users[bit])
+			interest |= BIT(bit);
+	}
+	WRITE_ONCE(cn_proc_interest, interest);
+
+	if (delta > 0 && cn_proc_listeners++ == 0)
+		static_branch_enable(&cn_proc_active);
+	else if (delta < 0 && --cn_proc_listeners == 0)
+		static_branch_disable(&cn_proc_active);
+}
+
+/* Caller holds cn_proc_lock, which is what keeps sk_user_data stable. */
+static struct cn_proc_listener *cn_proc_listener_of(struct sock *sk)
+{
+	struct cn_proc_listener *listener;
+
+	lockdep_assert_held(&cn_proc_lock);
+	rcu_read_lock();
+	listener = rcu_dereference_sk_user_data(sk);
+	rcu_read_unlock();
+	return listener;
+}
+
+static int cn_proc_listen(struct sock *sk, u32 mask)
+{
+	struct cn_proc_listener *listener;
+
+	lockdep_assert_held(&cn_proc_lock);
+	listener = cn_proc_listener_of(sk);
+	if (listener) {
+		/* A new filter replaces the old one. */
+		cn_proc_account(listener->mask, -1);
+		WRITE_ONCE(listener->mask, mask);
+		cn_proc_account(mask, 1);
+		return 0;
+	}
+
+	listener = kzalloc(sizeof(*listener), GFP_KERNEL);
+	if (!listener)
+		return ENOMEM;
+	listener->mask = mask;
+	rcu_assign_sk_user_data(sk, listener);
+	cn_proc_account(mask, 1);
+	return 0;
+}
+
+static void cn_proc_forget(struct sock *sk)
+{
+	struct cn_proc_listener *listener;
+
+	lockdep_assert_held(&cn_proc_lock);
+	listener = cn_proc_listener_of(sk);
+	if (!listener)
+		return;
+	rcu_assign_sk_user_data(sk, NULL);
+	cn_proc_account(listener->mask, -1);
+	kfree_rcu(listener, rcu);
+}
+
+/**
+ * cn_proc_release() - drop the process-event state of a closing socket
+ * @sk: a NETLINK_CONNECTOR socket being released
+ *
+ * Context: process context; sleeps.
+ */
+void cn_proc_release(struct sock *sk)
+{
+	mutex_lock(&cn_proc_lock);
+	cn_proc_forget(sk);
+	mutex_unlock(&cn_proc_lock);
+}
+
+/*
+ * Answer a control message: to the sender alone, with the request's seq
+ * and its ack plus one, so the sender can match the answer to its request.
+ */
+static void cn_proc_ack(const struct cn_msg *req, u32 portid, int err)
+{
+	struct proc_event ev;
+	struct cn_msg hdr = {
+		.id = cn_proc_id,
+		.seq = req->seq,
+		.ack = req->ack + 1,
+		.len = sizeof(ev),
+	};
+
+	cn_proc_init_event(&ev, PROC_EVENT_NONE);
+	ev.cpu = raw_smp_processor_id();
+	ev.event_data.ack.err = err;
+	cn_send(cn_init_dev(), &hdr, &ev, sizeof(ev), portid, 0, GFP_KERNEL,
+		NULL, NULL);
+}
+
+/* Returns 0 or a positive errno, as the acknowledgement carries it. */
+static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
+{
+	struct proc_input input;
+	int err = 0;
+
+	/* Ids and pids are reported as the initial namespaces see them. */
+	if (current_user_ns() != &init_user_ns ||
+	    !task_is_in_init_pid_ns(current))
+		return EPERM;
+
+	if (msg->len == sizeof(input)) {
+		memcpy(&input, msg->data, sizeof(input));
+	} else if (msg->len == sizeof(input.mcast_op)) {
+		memcpy(&input.mcast_op, msg->data, sizeof(input.mcast_op));
+		input.event_type = PROC_EVENT_ALL;
+	} else {
+		return EINVAL;
+	}
+
+	if ((u32)input.event_type & ~(u32)PROC_EVENT_ALL)
+		return EINVAL;
+	/* An empty mask has always meant "everything". */
+	if (input.event_type == PROC_EVENT_NONE)
+		input.event_type = PROC_EVENT_ALL;
+
+	mutex_lock(&cn_proc_lock);
+	switch (input.mcast_op) {
+	case PROC_CN_MCAST_LISTEN:
+		err = cn_proc_listen(sk, input.event_type);
+		break;
+	case PROC_CN_MCAST_IGNORE:
+		cn_proc_forget(sk);
+		break;
+	default:
+		err = EINVAL;
+		break;
+	}
+	mutex_unlock(&cn_proc_lock);
+	return err;
+}
+
+static void cn_proc_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
+{
+	int err;
+
+	if (!nsp->sk)
+		return;
+	err = cn_proc_control(msg, nsp->sk);
+	cn_proc_ack(msg, nsp->portid, err);
+}
+
+int cn_proc_init(void)
+{
+	return cn_add_callback(&cn_proc_id, "cn_proc", cn_proc_callback);
+}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# The test command's guest side: the kselftests, then the compatibility
+# checks that need more than one program. Every check prints one line
+# "CNRESULT PASS|FAIL|SKIP name [why]" for the host to count.
+kver=$(uname -r)
+export CN_STOCK_TEST_KO=/lib/modules/$kver/extra/stock_cn_test.ko
+
+result() { echo "CNRESULT $*"; }
+modular=0
+grep -q 'cn.modular=1' /proc/cmdline && modular=1
+if [ $modular = 1 ]; then
+	# CONFIG_CONNECTOR=m: the core is the module cn, without process events.
+	export CN_NO_PROC_EVENTS=1
+	modprobe cn && result PASS "modular: modprobe cn" || result FAIL "modular: modprobe cn"
+fi
+check() { # check NAME COMMAND...: PASS when COMMAND succeeds
+	name=$1; shift
+	if "$@"; then result PASS "$name"; else result FAIL "$name"; fi
+}
+
+echo "==== kselftests (run_kselftest.sh, as installed by make install)"
+cd /kselftest && ./run_kselftest.sh
+cd /
+
+echo "==== compatibility with stock 6.12 programs and modules"
+modprobe cn_test tick_ms=200
+
+stock_ucon_receives() {
+	stock-ucon > /tmp/stock-ucon.out 2>&1 &
+	pid=$!
+	sleep 2
+	kill $pid; wait $pid 2>/dev/null
+	cat /tmp/stock-ucon.out
+	grep -q '\[e\.456\]' /tmp/stock-ucon.out
+}
+check stock_ucon_receives_our_cn_test stock_ucon_receives
+
+stock_cn_test_works() {
+	modprobe -r cn_test || return 1
+	insmod "$CN_STOCK_TEST_KO" || return 1
+	cat /proc/net/connector
+	grep -q '^cn_test *14:1110$' /proc/net/connector &&
+	grep -q '^cn_test *14:1111$' /proc/net/connector || return 1
+	# Its callback logs what it receives; its timer broadcasts every second.
+	ucon -s 2 -n 2 -t 4 > /tmp/ucon.out || { cat /tmp/ucon.out; return 1; }
+	cat /tmp/ucon.out
+	dmesg | grep -q 'cn_test_callback: .*idx=e, val=456, seq=1' || return 1
+	rmmod stock_cn_test || return 1
+	! grep -q '^cn_test' /proc/net/connector
+}
+check stock_cn_test_module_works stock_cn_test_works
+
+if [ $modular = 1 ]; then
+	modprobe -r cn_test 2>/dev/null
+	check "modular: cn unloads cleanly" modprobe -r cn
+fi

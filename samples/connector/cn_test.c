@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cn_test - a connector user to try the connector with, and to test it.
+ *
+ * It registers {CN_NETLINK_USERS + 3, 0x456}. Every message sent to that
+ * id is answered to its sender by the connector's reply rule: same seq,
+ * ack plus one, and the same data. Every tick_ms milliseconds it also
+ * broadcasts a numbered message to its group (CN_NETLINK_USERS + 3).
+ * samples/connector/ucon.c talks to it from userspace.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/connector.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+static const struct cb_id cn_test_id = { CN_NETLINK_USERS + 3, 0x456 };
+
+static unsigned int tick_ms = 1000;
+module_param(tick_ms, uint, 0444);
+MODULE_PARM_DESC(tick_ms, "Interval of the group broadcast in ms, 0 for none (default 1000)");
+
+static bool verbose;
+module_param(verbose, bool, 0644);
+MODULE_PARM_DESC(verbose, "Log every message received");
+
+static struct delayed_work cn_test_tick_work;
+static u32 cn_test_ticks;
+
+static void cn_test_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
+{
+	struct cn_msg *reply;
+	int err;
+
+	if (verbose)
+		pr_info("from portid %u: seq %u ack %u len %u\n",
+			nsp->portid, msg->seq, msg->ack, msg->len);
+
+	reply = kmalloc(sizeof(*reply) + msg->len, GFP_KERNEL);
+	if (!reply)
+		return;
+	reply->id = cn_test_id;
+	reply->seq = msg->seq;
+	reply->ack = msg->ack + 1;
+	reply->len = msg->len;
+	reply->flags = 0;
+	memcpy(reply->data, msg->data, msg->len);
+
+	err = cn_netlink_send(reply, nsp->portid, 0, GFP_KERNEL);
+	if (err && verbose)
+		pr_info("reply to portid %u failed: %d\n", nsp->portid, err);
+	kfree(reply);
+}
+
+static void cn_test_tick(struct work_struct *work)
+{
+	char text[32];
+	struct cn_msg *msg;
+	int len;
+
+	len = scnprintf(text, sizeof(text), "cn_test tick %u", cn_test_ticks) + 1;
+	msg = kzalloc(sizeof(*msg) + len, GFP_KERNEL);
+	if (msg) {
+		msg->id = cn_test_id;
+		msg->seq = cn_test_ticks;
+		msg->len = len;
+		memcpy(msg->data, text, len);
+		/* No portid, no group: the connector uses our id's group. */
+		cn_netlink_send(msg, 0, 0, GFP_KERNEL);
+		kfree(msg);
+	}
+	cn_test_ticks++;
+	schedule_delayed_work(&cn_test_tick_work, msecs_to_jiffies(tick_ms));
+}
+
+static int __init cn_test_init(void)
+{
+	int err;
+
+	err = cn_add_callback(&cn_test_id, "cn_test", cn_test_callback);
+	if (err) {
+		pr_err("cannot register %u:%u: %d\n",
+		       cn_test_id.idx, cn_test_id.val, err);
+		return err;
+	}
+
+	INIT_DELAYED_WORK(&cn_test_tick_work, cn_test_tick);
+	if (tick_ms)
+		schedule_delayed_work(&cn_test_tick_work,
+				      msecs_to_jiffies(tick_ms));
+	pr_info("registered %u:%u\n", cn_test_id.idx, cn_test_id.val);
+	return 0;
+}
+
+static void __exit cn_test_exit(void)
+{
+	/* Once this returns our callback cannot run: safe to unload. */
+	cn_del_callback(&cn_test_id);
+	cancel_delayed_work_sync(&cn_test_tick_work);
+}
+
+module_init(cn_test_init);
+module_exit(cn_test_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Connector sample and test user: echoes messages, broadcasts ticks");

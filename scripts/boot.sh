@@ -1,0 +1,36 @@
+#!/bin/bash
+# boot.sh NAME MODE LOG [TIMEOUT]
+# Boot build/obj-NAME under QEMU (TCG) with the guest init in MODE (demo,
+# test, shell), the serial console written to LOG. Fails when the guest
+# does not finish in TIMEOUT seconds, does not report that it finished, or
+# when the kernel log holds a splat.
+. "$(dirname "$0")/lib.sh"
+
+name=$1 mode=$2 logf=$3 limit=${4:-600}
+obj=$BUILD/obj-$name
+kernel=$obj/arch/x86/boot/bzImage
+initrd=$obj/initramfs.cpio.gz
+[ -f "$kernel" ] && [ -f "$initrd" ] || die "$name: kernel or initramfs missing"
+
+append="console=ttyS0 panic=-1 cn.mode=$mode ${GUEST_APPEND:-}"
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "${GUEST_MEM:-1024}"
+      -kernel "$kernel" -initrd "$initrd" -append "$append"
+      -no-reboot -display none -vga none -nodefaults ${QEMU_EXTRA:-})
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+rm -f "$logf"
+log "booting $name ($mode), console in $logf, limit ${limit}s"
+set +e
+timeout --kill-after=10 "$limit" "${qemu[@]}" -monitor none \
+	-chardev "file,id=console,path=$logf" -serial chardev:console </dev/null
+rc=$?
+set -e
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	tail -n 40 "$logf" >&2
+	die "$name: the guest did not finish within ${limit}s (hung?)"
+fi
+[ $rc = 0 ] || die "$name: qemu failed with status $rc"
+exec "$TOP/scripts/check-log.sh" "$logf"

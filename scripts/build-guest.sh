@@ -1,0 +1,64 @@
+#!/bin/bash
+# build-guest.sh NAME TREE
+# Make build/obj-NAME/initramfs.cpio.gz: busybox, our guest scripts, the
+# kernel's modules, the connector selftests, ucon, the stock ucon and
+# cn_test built from the pristine tree against our headers, and forkstat.
+. "$(dirname "$0")/lib.sh"
+
+name=$1 tree=$2
+obj=$BUILD/obj-$name
+root=$obj/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,lib,lib64,etc,guest}
+kver=$(cat "$obj/include/config/kernel.release")
+
+cp /bin/busybox "$root/bin/busybox"
+cp "$TOP"/guest/* "$root/guest/"
+mv "$root/guest/init" "$root/init"
+chmod +x "$root/init" "$root"/guest/*.sh
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/false" >> "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+cp -a "$obj/modroot/lib/modules" "$root/lib/"
+
+# Our userspace sample, built by kbuild against our uapi headers.
+cp "$obj/samples/connector/ucon" "$root/usr/bin/ucon"
+
+# The selftests, built and installed the kselftest way.
+log "building selftests"
+ks=$obj/kselftest
+rm -rf "$ks"
+make -s -C "$tree/tools/testing/selftests" TARGETS=connector \
+	O="$obj" KHDR_INCLUDES="-isystem $obj/usr/include" \
+	INSTALL_PATH="$root/kselftest" install >"$obj/kselftest-build.log" 2>&1 ||
+	{ cat "$obj/kselftest-build.log"; die "selftests do not build"; }
+
+# Compatibility witnesses from the pristine tree, built against our
+# headers: the stock ucon program and the stock cn_test module.
+log "building stock samples against our headers"
+compat=$obj/compat
+rm -rf "$compat" && mkdir -p "$compat"
+gcc -O2 -Wall -isystem "$obj/usr/include" -o "$compat/stock-ucon" \
+	"$PRISTINE/samples/connector/ucon.c"
+cp "$PRISTINE/samples/connector/cn_test.c" "$compat/"
+printf 'obj-m += stock_cn_test.o\nstock_cn_test-y := cn_test.o\n' > "$compat/Kbuild"
+make -s -C "$obj" M="$compat" CC="ccache gcc" modules >"$compat/build.log" 2>&1 ||
+	{ cat "$compat/build.log"; die "stock cn_test does not build against our headers"; }
+cp "$compat/stock-ucon" "$root/usr/bin/"
+mkdir -p "$root/lib/modules/$kver/extra"
+cp "$compat/stock_cn_test.ko" "$root/lib/modules/$kver/extra/"
+
+# forkstat, Debian's process monitor, with the shared libraries it needs.
+cp "$(command -v forkstat)" "$root/usr/bin/"
+
+# Shared libraries of every dynamic program in the image.
+for exe in "$root"/usr/bin/* $(find "$root/kselftest" -type f -perm -u+x); do
+	libs=$(ldd "$exe" 2>/dev/null | grep -o '/[^ ]*' || true)
+	for lib in $libs; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -nL "$lib" "$root$lib"
+	done
+done
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$obj/initramfs.cpio.gz"
+log "initramfs ready: $obj/initramfs.cpio.gz"

@@ -1,0 +1,34 @@
+#!/bin/bash
+# The test command: build, boot and test every kernel the suite covers, then
+# print the tally. Host-side checks print CNRESULT lines into host.log.
+. "$(dirname "$0")/lib.sh"
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/prepare-tree.sh"
+logs=$BUILD/logs
+rm -rf "$logs" && mkdir -p "$logs"
+host=$logs/host.log
+: > "$host"
+result() { echo "CNRESULT $*" | tee -a "$host"; }
+
+# guest NAME FRAGMENTS...: build and boot one kernel in test mode.
+guest() {
+	local name=$1; shift
+	if ! "$TOP/scripts/build-kernel.sh" "$name" "$SRC" "$@" >>"$logs/build-$name.log" 2>&1 ||
+	   ! "$TOP/scripts/build-guest.sh" "$name" "$SRC" >>"$logs/build-$name.log" 2>&1; then
+		tail -n 40 "$logs/build-$name.log"
+		result FAIL "$name: kernel and guest build"
+		return
+	fi
+	result PASS "$name: kernel and guest build"
+	if "$TOP/scripts/boot.sh" "$name" test "$logs/guest-$name.log" "${GUEST_LIMIT:-1500}"; then
+		result PASS "$name: guest finished with a clean kernel log"
+	else
+		result FAIL "$name: guest finished with a clean kernel log"
+	fi
+}
+
+guest base "$TOP/configs/base.config"
+GUEST_APPEND="cn.modular=1" guest modular "$TOP/configs/base.config" "$TOP/configs/modular.config"
+
+echo
+"$TOP/scripts/summarize.sh" "$host" "$logs"/guest-*.log
