@@ -36,7 +36,7 @@ stock_ucon_receives() {
 check stock_ucon_receives_our_cn_test stock_ucon_receives
 
 stock_cn_test_works() {
-	modprobe -r cn_test || return 1
+	rmmod cn_test || return 1
 	insmod "$CN_STOCK_TEST_KO" || return 1
 	cat /proc/net/connector
 	grep -q '^cn_test *14:1110$' /proc/net/connector &&

@@ -50,6 +50,8 @@ cp "$compat/stock_cn_test.ko" "$root/lib/modules/$kver/extra/"
 
 # forkstat, Debian's process monitor, with the shared libraries it needs.
 cp "$(command -v forkstat)" "$root/usr/bin/"
+# The kselftest runner needs coreutils timeout (--foreground).
+cp /usr/bin/timeout "$root/usr/bin/timeout"
 
 # Shared libraries of every dynamic program in the image.
 for exe in "$root"/usr/bin/* $(find "$root/kselftest" -type f -perm -u+x); do

@@ -20,17 +20,23 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	mk tinyconfig >/dev/null
 	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$@" >"$obj/merge.log"
 	mk olddefconfig >/dev/null
-	# Every option a fragment sets must survive olddefconfig: a silently
-	# dropped option would test a different kernel than we think.
-	missing=0
+	# Every option the fragments set (a later fragment overriding an
+	# earlier one) must survive olddefconfig: a silently dropped option
+	# would test a different kernel than we think.
+	declare -A want_opt
 	for frag in "$@"; do
 		while IFS= read -r line; do
-			case "$line" in
-			CONFIG_*=n) opt=${line%%=*}
-				grep -q "^$opt=" "$obj/.config" && { log "$frag: $opt should be unset"; missing=1; } ;;
-			CONFIG_*) grep -qx "$line" "$obj/.config" || { log "$frag: $line did not stick"; missing=1; } ;;
-			esac
+			case "$line" in CONFIG_*=*) want_opt[${line%%=*}]=${line#*=} ;; esac
 		done < "$frag"
+	done
+	missing=0
+	for opt in "${!want_opt[@]}"; do
+		val=${want_opt[$opt]}
+		if [ "$val" = n ]; then
+			grep -q "^$opt=" "$obj/.config" && { log "$opt should be unset"; missing=1; }
+		else
+			grep -qx "$opt=$val" "$obj/.config" || { log "$opt=$val did not stick"; missing=1; }
+		fi
 	done
 	[ $missing = 0 ] || die "kernel configuration $name is not what the fragments ask for"
 	echo "$want" > "$stamp"

@@ -339,17 +339,23 @@ TEST_F(cn, duplicate_id_is_refused)
 
 	if (!stock || access(stock, R_OK))
 		SKIP(return, "no second module with cn_test's id (CN_STOCK_TEST_KO)");
-	EXPECT_NE(0, cn_module_load(stock, ""));
+	int fd = open(stock, O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	ASSERT_FALSE(cn_module_loaded("stock_cn_test"));
+	/* Its init gets -EEXIST from cn_add_callback() and fails with it. */
+	EXPECT_EQ(-1, syscall(__NR_finit_module, fd, "", 0));
+	EXPECT_EQ(EEXIST, errno);
+	close(fd);
 	EXPECT_FALSE(cn_module_loaded("stock_cn_test"));
 	EXPECT_EQ(0, echo_once(self->fd, 400, 4));
 }
 
-static void flood(int rounds_fd)
+static void flood(void)
 {
 	unsigned int seq = 0;
 	int fd = cn_socket(0);
 
-	(void)rounds_fd;
 	if (fd < 0)
 		_exit(1);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -376,7 +382,7 @@ TEST_F_TIMEOUT(cn, reload_while_flooded, 600)
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (pids[i] == 0)
-			flood(0);
+			flood();
 	}
 	for (i = 0; i < rounds; i++) {
 		ASSERT_EQ(0, cn_module_unload("cn_test"))
