@@ -19,7 +19,13 @@ check() { # check NAME COMMAND...: PASS when COMMAND succeeds
 }
 
 echo "==== kselftests (run_kselftest.sh, as installed by make install)"
-cd /kselftest && ./run_kselftest.sh
+cd /kselftest
+if [ $modular = 1 ]; then
+	# No process events in this kernel: the core's tests only.
+	./run_kselftest.sh -t connector:cn_core_test
+else
+	./run_kselftest.sh
+fi
 cd /
 
 echo "==== compatibility with stock 6.12 programs and modules"
@@ -53,4 +59,22 @@ check stock_cn_test_module_works stock_cn_test_works
 if [ $modular = 1 ]; then
 	modprobe -r cn_test 2>/dev/null
 	check "modular: cn unloads cleanly" modprobe -r cn
+fi
+
+if [ $modular = 0 ]; then
+	echo "==== forkstat, Debian's process monitor, against our kernel"
+	forkstat_sees_workload() {
+		forkstat -e fork,exec,exit -D 4 -l > /tmp/forkstat.out 2>&1 &
+		fpid=$!
+		sleep 1.5
+		sh -c 'exec sleep 0.3' &
+		wpid=$!
+		wait $wpid
+		wait $fpid
+		cat /tmp/forkstat.out
+		grep -Eq "fork +$wpid +child" /tmp/forkstat.out &&
+		grep -Eq "exec +$wpid " /tmp/forkstat.out &&
+		grep -Eq "exit +$wpid +0 " /tmp/forkstat.out
+	}
+	check forkstat_shows_fork_exec_exit forkstat_sees_workload
 fi

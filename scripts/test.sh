@@ -27,6 +27,20 @@ guest() {
 	fi
 }
 
+# host NAME COMMAND...: a check that runs on the build machine.
+host() {
+	local name=$1; shift
+	if "$@" >"$logs/host-${name//[^a-zA-Z0-9]/_}.log" 2>&1; then
+		result PASS "$name"
+	else
+		cat "$logs/host-${name//[^a-zA-Z0-9]/_}.log"
+		result FAIL "$name"
+	fi
+}
+
+host "uapi ABI identical to stock 6.12" "$TOP/scripts/abi-check.sh"
+host "checkpatch --strict clean" "$TOP/scripts/checkpatch-files.sh"
+
 guest base "$TOP/configs/base.config"
 GUEST_APPEND="cn.modular=1" guest modular "$TOP/configs/base.config" "$TOP/configs/modular.config"
 

@@ -44,6 +44,7 @@ struct cn_callback {
  */
 struct cn_dev {
 	struct sock *nls;
+	/* writers of @callbacks */
 	struct mutex lock;
 	DECLARE_HASHTABLE(callbacks, CN_HASH_BITS);
 };

@@ -13,12 +13,14 @@
 
 #include <linux/cred.h>
 #include <linux/cn_proc.h>
+#include <linux/debugfs.h>
 #include <linux/jump_label.h>
 #include <linux/ktime.h>
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
-#include <linux/ptrace.h>
 #include <linux/pid_namespace.h>
+#include <linux/ptrace.h>
+#include <linux/seq_file.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -325,7 +327,7 @@ static int cn_proc_listen(struct sock *sk, u32 mask)
 
 	listener = kzalloc(sizeof(*listener), GFP_KERNEL);
 	if (!listener)
-		return ENOMEM;
+		return -ENOMEM;
 	listener->mask = mask;
 	rcu_assign_sk_user_data(sk, listener);
 	cn_proc_account(mask, 1);
@@ -374,12 +376,13 @@ static void cn_proc_ack(const struct cn_msg *req, u32 portid, int err)
 
 	cn_proc_init_event(&ev, PROC_EVENT_NONE);
 	ev.cpu = raw_smp_processor_id();
-	ev.event_data.ack.err = err;
+	/* The acknowledgment carries a positive errno. */
+	ev.event_data.ack.err = -err;
 	cn_send(cn_init_dev(), &hdr, &ev, sizeof(ev), portid, 0, GFP_KERNEL,
 		NULL, NULL);
 }
 
-/* Returns 0 or a positive errno, as the acknowledgement carries it. */
+/* Returns 0 or a negative errno. */
 static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
 {
 	struct proc_input input;
@@ -388,7 +391,7 @@ static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
 	/* Ids and pids are reported as the initial namespaces see them. */
 	if (current_user_ns() != &init_user_ns ||
 	    !task_is_in_init_pid_ns(current))
-		return EPERM;
+		return -EPERM;
 
 	if (msg->len == sizeof(input)) {
 		memcpy(&input, msg->data, sizeof(input));
@@ -396,11 +399,11 @@ static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
 		memcpy(&input.mcast_op, msg->data, sizeof(input.mcast_op));
 		input.event_type = PROC_EVENT_ALL;
 	} else {
-		return EINVAL;
+		return -EINVAL;
 	}
 
 	if ((u32)input.event_type & ~(u32)PROC_EVENT_ALL)
-		return EINVAL;
+		return -EINVAL;
 	/* An empty mask has always meant "everything". */
 	if (input.event_type == PROC_EVENT_NONE)
 		input.event_type = PROC_EVENT_ALL;
@@ -414,7 +417,7 @@ static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
 		cn_proc_forget(sk);
 		break;
 	default:
-		err = EINVAL;
+		err = -EINVAL;
 		break;
 	}
 	mutex_unlock(&cn_proc_lock);
@@ -431,7 +434,28 @@ static void cn_proc_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
 	cn_proc_ack(msg, nsp->portid, err);
 }
 
+/* debugfs connector/proc_events: the listener accounting, for tests. */
+static int cn_proc_stats_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&cn_proc_lock);
+	seq_printf(m, "listeners %u\ninterest 0x%08x\n", cn_proc_listeners,
+		   cn_proc_interest);
+	mutex_unlock(&cn_proc_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(cn_proc_stats);
+
 int cn_proc_init(void)
 {
-	return cn_add_callback(&cn_proc_id, "cn_proc", cn_proc_callback);
+	struct dentry *dir;
+	int err;
+
+	err = cn_add_callback(&cn_proc_id, "cn_proc", cn_proc_callback);
+	if (err)
+		return err;
+	/* debugfs is optional: its failures are not ours to report. */
+	dir = debugfs_create_dir("connector", NULL);
+	debugfs_create_file("proc_events", 0444, dir, NULL,
+			    &cn_proc_stats_fops);
+	return 0;
 }

@@ -37,7 +37,6 @@ int cn_send(struct cn_dev *dev, const struct cn_msg *hdr, const void *data,
 	    netlink_filter_fn filter, void *filter_data)
 {
 	size_t size = sizeof(*hdr) + len;
-	struct nlmsghdr *nlh;
 	struct sk_buff *skb;
 	struct cn_msg *out;
 	int err;
@@ -50,33 +49,50 @@ int cn_send(struct cn_dev *dev, const struct cn_msg *hdr, const void *data,
 		if (err)
 			return err;
 	}
+	/* Build nothing for a group nobody is in. */
 	if (!portid && !netlink_has_listeners(dev->nls, group))
 		return -ESRCH;
 
 	skb = nlmsg_new(size, gfp);
 	if (!skb)
 		return -ENOMEM;
-	nlh = nlmsg_put(skb, 0, hdr->seq, NLMSG_DONE, size, 0);
-	if (!nlh) {
-		kfree_skb(skb);
-		return -EMSGSIZE;
-	}
-	out = nlmsg_data(nlh);
-	memcpy(out, hdr, sizeof(*hdr));
+	/* nlmsg_new() made room for exactly this message: this cannot fail. */
+	out = nlmsg_data(__nlmsg_put(skb, 0, hdr->seq, NLMSG_DONE, size, 0));
+	*out = *hdr;
 	memcpy(out->data, data, len);
 
-	if (group) {
-		NETLINK_CB(skb).dst_group = group;
-		return netlink_broadcast_filtered(dev->nls, skb, portid, group,
-						  gfp, filter, filter_data);
+	if (!group) {
+		/*
+		 * Never wait for room in a user's receive queue: the receiver
+		 * may be the very task we run in, inside its own sendmsg().
+		 */
+		err = netlink_unicast(dev->nls, skb, portid, MSG_DONTWAIT);
+		return min(err, 0);
 	}
-	/*
-	 * Never wait for room in a user's receive queue: the receiver may be
-	 * the very task we run in, inside its own sendmsg().
-	 */
-	err = netlink_unicast(dev->nls, skb, portid, MSG_DONTWAIT);
-	return err < 0 ? err : 0;
+	NETLINK_CB(skb).dst_group = group;
+	return netlink_broadcast_filtered(dev->nls, skb, portid, group, gfp,
+					  filter, filter_data);
 }
+
+/**
+ * cn_netlink_send() - send a connector message
+ * @msg: the message, followed by its @msg->len bytes of data
+ * @portid: when not zero, the socket to unicast to
+ * @group: when not zero, the multicast group to broadcast to
+ * @gfp_mask: allocation flags
+ *
+ * The single-message, unfiltered form of cn_netlink_send_mult().
+ *
+ * Context: any context the allocation flags allow.
+ * Return: as cn_netlink_send_mult().
+ */
+int cn_netlink_send(struct cn_msg *msg, u32 portid, u32 group,
+		    gfp_t gfp_mask)
+{
+	return cn_send(&cn_dev, msg, msg->data, msg->len, portid, group,
+		       gfp_mask, NULL, NULL);
+}
+EXPORT_SYMBOL_GPL(cn_netlink_send);
 
 /**
  * cn_netlink_send_mult() - send one or more connector messages
@@ -108,26 +124,6 @@ int cn_netlink_send_mult(struct cn_msg *msg, u16 len, u32 portid,
 		       filter, filter_data);
 }
 EXPORT_SYMBOL_GPL(cn_netlink_send_mult);
-
-/**
- * cn_netlink_send() - send a connector message
- * @msg: the message, followed by its @msg->len bytes of data
- * @portid: when not zero, the socket to unicast to
- * @group: when not zero, the multicast group to broadcast to
- * @gfp_mask: allocation flags
- *
- * cn_netlink_send_mult() for a single message, without a filter.
- *
- * Context: any context the allocation flags allow.
- * Return: as cn_netlink_send_mult().
- */
-int cn_netlink_send(struct cn_msg *msg, u32 portid, u32 group,
-		    gfp_t gfp_mask)
-{
-	return cn_netlink_send_mult(msg, msg->len, portid, group, gfp_mask,
-				    NULL, NULL);
-}
-EXPORT_SYMBOL_GPL(cn_netlink_send);
 
 /*
  * A netlink message is only handed on when its header, the connector
@@ -238,20 +234,23 @@ void cn_del_callback(const struct cb_id *id)
 }
 EXPORT_SYMBOL_GPL(cn_del_callback);
 
+static struct netlink_kernel_cfg cn_netlink_cfg __initdata = {
+	.input = cn_rx_skb,
+	.bind = cn_bind,
+	.release = cn_release,
+	/* The registered idx values, and room for users outside the list. */
+	.groups = CN_NETLINK_USERS + 0xf,
+	/* cn_bind() decides who may join which group. */
+	.flags = NL_CFG_F_NONROOT_RECV,
+};
+
 static int __init cn_init(void)
 {
-	struct netlink_kernel_cfg cfg = {
-		.groups		= CN_NETLINK_USERS + 0xf,
-		.input		= cn_rx_skb,
-		.flags		= NL_CFG_F_NONROOT_RECV,
-		.bind		= cn_bind,
-		.release	= cn_release,
-	};
 	struct sock *nls;
 	int err;
 
 	cn_table_init(&cn_dev);
-	nls = netlink_kernel_create(&init_net, NETLINK_CONNECTOR, &cfg);
+	nls = netlink_kernel_create(&init_net, NETLINK_CONNECTOR, &cn_netlink_cfg);
 	if (!nls)
 		return -EIO;
 	WRITE_ONCE(cn_dev.nls, nls);

@@ -28,7 +28,7 @@
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-i idx] [-v val] [-g group] [-s count] [-n max] [-t seconds]\n"
+		"Usage: %s [-i idx] [-v val] [-g group] [-s count] [-n max] [-t seconds]\n"
 		"  -i, -v  connector id to send to (default %u.%u, cn_test)\n"
 		"  -g      multicast group to join, 0 for none (default: idx)\n"
 		"  -s      send a burst of count messages\n"
@@ -96,13 +96,26 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "i:v:g:s:n:t:h")) != -1) {
 		switch (opt) {
-		case 'i': id.idx = number(optarg, argv[0]); break;
-		case 'v': id.val = number(optarg, argv[0]); break;
-		case 'g': group = number(optarg, argv[0]); break;
-		case 's': burst = number(optarg, argv[0]); break;
-		case 'n': max = number(optarg, argv[0]); break;
-		case 't': timeout = number(optarg, argv[0]); break;
-		default: usage(argv[0]);
+		case 'i':
+			id.idx = number(optarg, argv[0]);
+			break;
+		case 'v':
+			id.val = number(optarg, argv[0]);
+			break;
+		case 'g':
+			group = number(optarg, argv[0]);
+			break;
+		case 's':
+			burst = number(optarg, argv[0]);
+			break;
+		case 'n':
+			max = number(optarg, argv[0]);
+			break;
+		case 't':
+			timeout = number(optarg, argv[0]);
+			break;
+		default:
+			usage(argv[0]);
 		}
 	}
 	if (group < 0)

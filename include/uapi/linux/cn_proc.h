@@ -25,7 +25,7 @@ enum proc_cn_mcast_op {
 
 /*
  * Event types. Each is one bit, so that a set of them is a filter mask.
- * PROC_EVENT_NONE marks the acknowledgement of a control message.
+ * PROC_EVENT_NONE marks the acknowledgment of a control message.
  * PROC_EVENT_NONZERO_EXIT is a filter bit only: asked for without
  * PROC_EVENT_EXIT, it selects the exits whose exit_code is not zero.
  */
@@ -67,7 +67,7 @@ static inline enum proc_cn_event valid_event(enum proc_cn_event ev_type)
 struct proc_event {
 	enum proc_cn_event what;	/* one event type, or NONE for an ack */
 	__u32 cpu;			/* CPU that reported the event */
-	__u64 __attribute__((aligned(8))) timestamp_ns;	/* since boot */
+	__aligned_u64 timestamp_ns;	/* nanoseconds since boot */
 	union {	/* keep last: the message ends with the largest member */
 		struct {
 			__u32 err;	/* 0 or a positive errno */

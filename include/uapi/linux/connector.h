@@ -55,7 +55,7 @@ struct cb_id {
  * struct cn_msg - connector message header
  * @id: the user the message is for or from
  * @seq: sequence number chosen by the sender
- * @ack: acknowledgement number; a reply carries the request's @seq and
+ * @ack: acknowledgment number; a reply carries the request's @seq and
  *	the request's @ack plus one
  * @len: number of bytes in @data
  * @flags: user specific

@@ -172,18 +172,41 @@ enum {
 	PAYLOAD_OVER_MAX,
 };
 
-#define MALFORMED(name, value) \
-	FIXTURE_VARIANT_ADD(malformed, name) { .shape = value }
+FIXTURE_VARIANT_ADD(malformed, shorter_than_nlmsghdr) {
+	.shape = SHORTER_THAN_NLMSGHDR,
+};
 
-MALFORMED(shorter_than_nlmsghdr, SHORTER_THAN_NLMSGHDR);
-MALFORMED(nlmsghdr_only, NLMSGHDR_ONLY);
-MALFORMED(truncated_cn_msg, TRUNCATED_CN_MSG);
-MALFORMED(nlmsg_len_beyond_datagram, NLMSG_LEN_BEYOND_DATAGRAM);
-MALFORMED(nlmsg_len_below_header, NLMSG_LEN_BELOW_HEADER);
-MALFORMED(nlmsg_len_huge, NLMSG_LEN_HUGE);
-MALFORMED(cn_len_beyond_payload, CN_LEN_BEYOND_PAYLOAD);
-MALFORMED(cn_len_huge, CN_LEN_HUGE);
-MALFORMED(payload_over_max, PAYLOAD_OVER_MAX);
+FIXTURE_VARIANT_ADD(malformed, nlmsghdr_only) {
+	.shape = NLMSGHDR_ONLY,
+};
+
+FIXTURE_VARIANT_ADD(malformed, truncated_cn_msg) {
+	.shape = TRUNCATED_CN_MSG,
+};
+
+FIXTURE_VARIANT_ADD(malformed, nlmsg_len_beyond_datagram) {
+	.shape = NLMSG_LEN_BEYOND_DATAGRAM,
+};
+
+FIXTURE_VARIANT_ADD(malformed, nlmsg_len_below_header) {
+	.shape = NLMSG_LEN_BELOW_HEADER,
+};
+
+FIXTURE_VARIANT_ADD(malformed, nlmsg_len_huge) {
+	.shape = NLMSG_LEN_HUGE,
+};
+
+FIXTURE_VARIANT_ADD(malformed, cn_len_beyond_payload) {
+	.shape = CN_LEN_BEYOND_PAYLOAD,
+};
+
+FIXTURE_VARIANT_ADD(malformed, cn_len_huge) {
+	.shape = CN_LEN_HUGE,
+};
+
+FIXTURE_VARIANT_ADD(malformed, payload_over_max) {
+	.shape = PAYLOAD_OVER_MAX,
+};
 
 FIXTURE_SETUP(malformed)
 {
@@ -295,7 +318,8 @@ TEST(unprivileged_group_rules)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("1: CN_IDX_PROC refused, 2: a driver group allowed, 4: bind to a driver group allowed, 8: bind to CN_IDX_PROC refused");
+		TH_LOG("bits: 1 CN_IDX_PROC refused, 2 a driver group allowed, %s",
+		       "4 bind to a driver group allowed, 8 bind to CN_IDX_PROC refused");
 }
 
 TEST_F(cn, unprivileged_sender_gets_echo)
