@@ -77,4 +77,27 @@ if [ $modular = 0 ]; then
 		grep -Eq "exit +$wpid +0 " /tmp/forkstat.out
 	}
 	check forkstat_shows_fork_exec_exit forkstat_sees_workload
+
+	echo "==== the stock 6.12 proc_filter selftest against our kernel"
+	proc_filter_sees() { # proc_filter_sees ARGS: run a workload under it
+		stock-proc_filter "$@" > /tmp/pf.out 2>&1 &
+		pfpid=$!
+		sleep 1
+		sh -c 'exit 0' & ok=$!; wait $ok
+		sh -c 'exit 3' & bad=$!; wait $bad
+		sleep 0.5
+		kill -INT $pfpid; wait $pfpid
+		grep -a "process $bad\b\|$bad " /tmp/pf.out
+		grep -Eq "Exit process $bad \(tgid $bad\) with code 768" /tmp/pf.out || return 1
+		if [ "$1" = -f ]; then
+			! grep -Eq "Exit process $ok " /tmp/pf.out
+		else
+			grep -Eq "Exit process $ok .*code 0" /tmp/pf.out
+		fi
+	}
+	check stock_proc_filter_all_events proc_filter_sees
+	check stock_proc_filter_nonzero_exit_filter proc_filter_sees -f
+
+	echo "==== proc_events_test built against the stock 6.12 uapi headers"
+	proc_events_test_stock_uapi 2>&1 | sed 's/^\(\(not \)\?ok [0-9]* \)/\1stock-uapi:/'
 fi

@@ -44,6 +44,18 @@ cp "$PRISTINE/samples/connector/cn_test.c" "$compat/"
 printf 'obj-m += stock_cn_test.o\nstock_cn_test-y := cn_test.o\n' > "$compat/Kbuild"
 make -s -C "$obj" M="$compat" CC="ccache gcc" modules >"$compat/build.log" 2>&1 ||
 	{ cat "$compat/build.log"; die "stock cn_test does not build against our headers"; }
+# The stock proc_filter selftest, and our process-event test compiled
+# against the stock uapi headers instead of ours.
+mkdir -p "$compat/stock-uapi/linux"
+cp "$PRISTINE/include/uapi/linux/connector.h" "$PRISTINE/include/uapi/linux/cn_proc.h" \
+	"$compat/stock-uapi/linux/"
+gcc -O2 -Wall -I"$compat/stock-uapi" -isystem "$obj/usr/include" \
+	-o "$compat/stock-proc_filter" \
+	"$PRISTINE/tools/testing/selftests/connector/proc_filter.c"
+gcc -O2 -Wall -I"$compat/stock-uapi" -isystem "$obj/usr/include" \
+	-o "$compat/proc_events_test_stock_uapi" \
+	"$tree/tools/testing/selftests/connector/proc_events_test.c"
+cp "$compat/stock-proc_filter" "$compat/proc_events_test_stock_uapi" "$root/usr/bin/"
 cp "$compat/stock-ucon" "$root/usr/bin/"
 mkdir -p "$root/lib/modules/$kver/extra"
 cp "$compat/stock_cn_test.ko" "$root/lib/modules/$kver/extra/"

@@ -6,12 +6,14 @@
  * id is answered to its sender by the connector's reply rule: same seq,
  * ack plus one, and the same data. Every tick_ms milliseconds it also
  * broadcasts a numbered message to its group (CN_NETLINK_USERS + 3).
- * samples/connector/ucon.c talks to it from userspace.
+ * samples/connector/ucon.c talks to it from userspace; the connector
+ * selftests use it to exercise the core.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/connector.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -21,6 +23,10 @@ static const struct cb_id cn_test_id = { CN_NETLINK_USERS + 3, 0x456 };
 static unsigned int tick_ms = 1000;
 module_param(tick_ms, uint, 0444);
 MODULE_PARM_DESC(tick_ms, "Interval of the group broadcast in ms, 0 for none (default 1000)");
+
+static unsigned int reply_delay_ms;
+module_param(reply_delay_ms, uint, 0644);
+MODULE_PARM_DESC(reply_delay_ms, "Sleep this long in the callback before replying (tests unloading)");
 
 static bool verbose;
 module_param(verbose, bool, 0644);
@@ -37,6 +43,10 @@ static void cn_test_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
 	if (verbose)
 		pr_info("from portid %u: seq %u ack %u len %u\n",
 			nsp->portid, msg->seq, msg->ack, msg->len);
+
+	/* The callback runs in the sender's context and may sleep. */
+	if (reply_delay_ms)
+		msleep(reply_delay_ms);
 
 	reply = kmalloc(sizeof(*reply) + msg->len, GFP_KERNEL);
 	if (!reply)

@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
 
@@ -373,6 +374,59 @@ TEST_F(cn, duplicate_id_is_refused)
 	close(fd);
 	EXPECT_FALSE(cn_module_loaded("stock_cn_test"));
 	EXPECT_EQ(0, echo_once(self->fd, 400, 4));
+}
+
+static long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/*
+ * cn_del_callback() must wait for a callback that is running: unloading
+ * cn_test while its callback sleeps has to wait for the callback, which
+ * then still replies. (Not waiting would free the module's code under the
+ * sleeping callback.)
+ */
+TEST_F(cn, unload_waits_for_running_callback)
+{
+	const char *knob = "/sys/module/cn_test/parameters/reply_delay_ms";
+	struct timespec start;
+	int status, fd;
+	long waited;
+	pid_t pid;
+
+	fd = open(knob, O_WRONLY);
+	if (fd < 0)
+		SKIP(return, "%s: %s", knob, strerror(errno));
+	ASSERT_EQ(3, write(fd, "400", 3));
+	close(fd);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int sock = cn_socket(0);
+
+		/* The callback runs, and sleeps, inside this send. */
+		if (sock < 0 || cn_send_msg(sock, cn_test_id, 600, 0, "slow", 4))
+			_exit(1);
+		_exit(cn_wait_seq(sock, rxbuf, sizeof(rxbuf), cn_test_id, 600,
+				  2000) ? 0 : 2);
+	}
+	usleep(100 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ASSERT_EQ(0, cn_module_unload("cn_test"));
+	waited = ms_since(&start);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the sleeping callback did not complete its reply");
+	EXPECT_LE(150, waited)
+		TH_LOG("unload returned after %ld ms, before the callback ended", waited);
+	TH_LOG("unload waited %ld ms for the running callback", waited);
+	ASSERT_EQ(0, cn_module_load(cn_test_path(), "tick_ms=100"));
 }
 
 static void flood(void)
