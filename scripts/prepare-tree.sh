@@ -35,3 +35,11 @@ for f in $OWNED_FILES; do
 		rsync --checksum "$TOP/$f" "$SRC/$f"
 	fi
 done
+
+# The MAINTAINERS entry, at its place in the pristine file.
+if ! cmp -s "$TOP/MAINTAINERS.connector" "$SRC/.maintainers-entry"; then
+	cp "$PRISTINE/MAINTAINERS" "$SRC/MAINTAINERS.new"
+	python3 "$TOP/scripts/maintainers.py" "$TOP/MAINTAINERS.connector" "$SRC/MAINTAINERS.new"
+	mv "$SRC/MAINTAINERS.new" "$SRC/MAINTAINERS"
+	cp "$TOP/MAINTAINERS.connector" "$SRC/.maintainers-entry"
+fi

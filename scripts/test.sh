@@ -40,6 +40,7 @@ host() {
 
 host "uapi ABI identical to stock 6.12" "$TOP/scripts/abi-check.sh"
 host "checkpatch --strict clean" "$TOP/scripts/checkpatch-files.sh"
+host "documentation builds, kernel-doc clean" "$TOP/scripts/check-docs.sh"
 
 guest base "$TOP/configs/base.config"
 GUEST_APPEND="cn.modular=1" guest modular "$TOP/configs/base.config" "$TOP/configs/modular.config"
