@@ -43,6 +43,7 @@ host "checkpatch --strict clean" "$TOP/scripts/checkpatch-files.sh"
 host "documentation builds, kernel-doc clean" "$TOP/scripts/check-docs.sh"
 
 guest base "$TOP/configs/base.config"
+host "sparse (C=2) and W=1 clean" "$TOP/scripts/check-static.sh"
 GUEST_APPEND="cn.modular=1" guest modular "$TOP/configs/base.config" "$TOP/configs/modular.config"
 
 echo
