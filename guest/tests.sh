@@ -101,3 +101,14 @@ if [ $modular = 0 ]; then
 	echo "==== proc_events_test built against the stock 6.12 uapi headers"
 	proc_events_test_stock_uapi 2>&1 | sed 's/^\(\(not \)\?ok [0-9]* \)/\1stock-uapi:/'
 fi
+
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo "==== kmemleak"
+	# Objects freed through RCU need a grace period or two to go.
+	sleep 5
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	echo "kmemleak scan done"
+fi
