@@ -1,7 +1,7 @@
 # Kernel connector for Linux 6.12: build, boot and test harness.
 # See README.md.
 
-.PHONY: all run test shell build against-stock clean distclean
+.PHONY: all run test shell build series against-stock clean distclean
 
 all: run
 
@@ -16,6 +16,10 @@ test:
 # A shell in the guest (interactive; Ctrl-a x leaves).
 shell: build
 	@scripts/boot.sh base shell /dev/null
+
+# The patch series for Linux 6.12, in out/series/.
+series:
+	@scripts/make-series.sh
 
 # Our suite on the stock 6.12 kernel: shows the tests that catch its bugs.
 against-stock:

@@ -3,11 +3,12 @@
 # Configure (tinyconfig + fragments) and build a kernel out of tree in
 # build/obj-NAME with ccache: bzImage, modules (installed into
 # build/obj-NAME/modroot) and the uapi headers (build/obj-NAME/usr/include).
+# OBJ overrides the object directory.
 . "$(dirname "$0")/lib.sh"
 
 name=$1 tree=$2
 shift 2
-obj=$BUILD/obj-$name
+obj=${OBJ:-$BUILD/obj-$name}
 mkdir -p "$obj"
 JOBS=${JOBS:-$(nproc)}
 mk() { make -s -C "$tree" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }

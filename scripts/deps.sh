@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs="linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
 cpio kmod rsync xz-utils ccache qemu-system-x86 busybox-static forkstat
-sparse python3 gcc-multilib python3-sphinx python3-docutils"
+sparse python3 gcc-multilib python3-sphinx python3-docutils python3-ply python3-git"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

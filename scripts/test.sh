@@ -44,6 +44,7 @@ host "documentation builds, kernel-doc clean" "$TOP/scripts/check-docs.sh"
 
 guest base "$TOP/configs/base.config"
 host "sparse (C=2) and W=1 clean" "$TOP/scripts/check-static.sh"
+host "series: git am, checkpatch per patch, builds after every patch" "$TOP/scripts/check-series.sh"
 # The whole suite again under KASAN, lockdep, PROVE_RCU, kmemleak, UBSAN,
 # DEBUG_OBJECTS and DEBUG_LIST: any report fails the run.
 guest debug "$TOP/configs/base.config" "$TOP/configs/debug.config"
