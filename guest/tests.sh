@@ -6,6 +6,22 @@ kver=$(uname -r)
 export CN_STOCK_TEST_KO=/lib/modules/$kver/extra/stock_cn_test.ko
 
 result() { echo "CNRESULT $*"; }
+if grep -q 'cn.users=1' /proc/cmdline; then
+	# The kernel with the in-tree connector users as modules.
+	echo "==== in-tree connector users"
+	check "w1: wire.ko loads" modprobe wire
+	check "w1: answers W1_LIST_MASTERS over NETLINK_CONNECTOR" w1_list_masters
+	grep -q '^w1 ' /proc/net/connector && result PASS "w1: listed in /proc/net/connector" ||
+		result FAIL "w1: listed in /proc/net/connector"
+	check "w1: wire.ko unloads" rmmod wire
+	check "dm-log-userspace: loads" modprobe dm-log-userspace
+	grep -q '^dmlogusr ' /proc/net/connector && result PASS "dm-log-userspace: listed in /proc/net/connector" ||
+		result FAIL "dm-log-userspace: listed in /proc/net/connector"
+	check "dm-log-userspace: unloads" modprobe -r dm-log-userspace
+	cat /proc/net/connector
+	exit 0
+fi
+
 modular=0
 grep -q 'cn.modular=1' /proc/cmdline && modular=1
 if [ $modular = 1 ]; then
@@ -29,6 +45,8 @@ fi
 cd /
 
 echo "==== compatibility with stock 6.12 programs and modules"
+# The selftests leave cn_test loaded with their own parameters.
+modprobe -r cn_test 2>/dev/null
 modprobe cn_test tick_ms=200
 
 stock_ucon_receives() {

@@ -24,6 +24,11 @@ cp -a "$obj/modroot/lib/modules" "$root/lib/"
 # Our userspace sample, built by kbuild against our uapi headers.
 cp "$obj/samples/connector/ucon" "$root/usr/bin/ucon"
 
+# The w1 exchange, for the kernel with the in-tree users.
+gcc -O2 -Wall -isystem "$obj/usr/include" -o "$root/usr/bin/w1_list_masters" \
+	"$TOP/guest/w1_list_masters.c"
+rm -f "$root/guest/w1_list_masters.c"
+
 # The selftests, built and installed the kselftest way.
 log "building selftests"
 ks=$obj/kselftest

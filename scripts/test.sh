@@ -48,6 +48,9 @@ host "series: git am, checkpatch per patch, builds after every patch" "$TOP/scri
 # The whole suite again under KASAN, lockdep, PROVE_RCU, kmemleak, UBSAN,
 # DEBUG_OBJECTS and DEBUG_LIST: any report fails the run.
 guest debug "$TOP/configs/base.config" "$TOP/configs/debug.config"
+# drivers/w1, dm-log-userspace, uvesafb and hv_utils, unchanged, as
+# modules; w1 and dm-log-userspace are loaded and w1 is spoken to.
+GUEST_APPEND="cn.users=1" guest users "$TOP/configs/base.config" "$TOP/configs/users.config"
 GUEST_APPEND="cn.modular=1" guest modular "$TOP/configs/base.config" "$TOP/configs/modular.config"
 
 echo

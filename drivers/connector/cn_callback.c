@@ -72,6 +72,12 @@ int cn_table_add(struct cn_dev *dev, const struct cb_id *id, const char *name,
 	}
 	hlist_add_head_rcu(&cb->node, &dev->callbacks[cn_id_hash(id)]);
 	mutex_unlock(&dev->lock);
+
+	/*
+	 * The entry may be deleted as soon as the lock is dropped: report the
+	 * name the caller gave, truncated as the entry holds it.
+	 */
+	cn_notify_change(dev, id, name, CN_NOTIFY_ADDED);
 	return 0;
 }
 
@@ -94,6 +100,8 @@ void cn_table_del(struct cn_dev *dev, const struct cb_id *id)
 	 */
 	cn_table_put(cb);
 	wait_for_completion(&cb->released);
+	/* Only now is the callback gone for good: tell who asked. */
+	cn_notify_change(dev, &cb->id, cb->name, CN_NOTIFY_REMOVED);
 	kfree_rcu(cb, rcu);
 }
 

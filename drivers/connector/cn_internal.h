@@ -41,9 +41,11 @@ struct cn_callback {
  * @nls: the kernel NETLINK_CONNECTOR socket, NULL while the instance is down
  * @lock: serialises changes to @callbacks (and the /proc listing)
  * @callbacks: registered users, hashed by id; RCU for readers
+ * @debugfs: the connector's debugfs directory, for its statistics
  */
 struct cn_dev {
 	struct sock *nls;
+	struct dentry *debugfs;
 	/* writers of @callbacks */
 	struct mutex lock;
 	DECLARE_HASHTABLE(callbacks, CN_HASH_BITS);
@@ -66,12 +68,19 @@ int cn_send(struct cn_dev *dev, const struct cn_msg *hdr, const void *data,
 	    netlink_filter_fn filter, void *filter_data);
 struct cn_dev *cn_init_dev(void);
 
+/* cn_notify.c */
+extern const struct cb_id cn_notify_ctl_id;
+int cn_notify_init(struct cn_dev *dev);
+void cn_notify_change(struct cn_dev *dev, const struct cb_id *id,
+		      const char *name, u32 type);
+void cn_notify_release(struct sock *sk);
+
 /* cn_proc.c */
 #ifdef CONFIG_PROC_EVENTS
-int cn_proc_init(void);
+int cn_proc_init(struct cn_dev *dev);
 void cn_proc_release(struct sock *sk);
 #else
-static inline int cn_proc_init(void)
+static inline int cn_proc_init(struct cn_dev *dev)
 {
 	return 0;
 }

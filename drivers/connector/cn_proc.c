@@ -445,17 +445,14 @@ static int cn_proc_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(cn_proc_stats);
 
-int cn_proc_init(void)
+int cn_proc_init(struct cn_dev *dev)
 {
-	struct dentry *dir;
 	int err;
 
-	err = cn_add_callback(&cn_proc_id, "cn_proc", cn_proc_callback);
+	err = cn_table_add(dev, &cn_proc_id, "cn_proc", cn_proc_callback);
 	if (err)
 		return err;
-	/* debugfs is optional: its failures are not ours to report. */
-	dir = debugfs_create_dir("connector", NULL);
-	debugfs_create_file("proc_events", 0444, dir, NULL,
+	debugfs_create_file("proc_events", 0444, dev->debugfs, NULL,
 			    &cn_proc_stats_fops);
 	return 0;
 }

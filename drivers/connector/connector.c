@@ -5,6 +5,7 @@
  */
 
 #include <linux/capability.h>
+#include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
@@ -194,6 +195,7 @@ static int cn_bind(struct net *net, int group)
 /* Called for every NETLINK_CONNECTOR socket that closes, member or not. */
 static void cn_release(struct sock *sk, unsigned long *groups)
 {
+	cn_notify_release(sk);
 	cn_proc_release(sk);
 }
 
@@ -260,13 +262,21 @@ static int __init cn_init(void)
 		err = -ENOMEM;
 		goto err_sock;
 	}
+	/* debugfs is optional: its failures are not ours to report. */
+	cn_dev.debugfs = debugfs_create_dir("connector", NULL);
 
-	err = cn_proc_init();
+	err = cn_notify_init(&cn_dev);
 	if (err)
 		goto err_proc;
+	err = cn_proc_init(&cn_dev);
+	if (err)
+		goto err_notify;
 	return 0;
 
+err_notify:
+	cn_table_del(&cn_dev, &cn_notify_ctl_id);
 err_proc:
+	debugfs_remove(cn_dev.debugfs);
 	remove_proc_entry("connector", init_net.proc_net);
 err_sock:
 	WRITE_ONCE(cn_dev.nls, NULL);
@@ -277,8 +287,13 @@ subsys_initcall(cn_init);
 
 static void __exit cn_exit(void)
 {
-	/* Users hold references on this module: none can be left. */
+	/*
+	 * Users hold references on this module, so only our own control
+	 * callback is left. (cn_proc cannot be built as a module.)
+	 */
+	cn_table_del(&cn_dev, &cn_notify_ctl_id);
 	WARN_ON(!cn_table_empty(&cn_dev));
+	debugfs_remove(cn_dev.debugfs);
 	remove_proc_entry("connector", init_net.proc_net);
 	netlink_kernel_release(cn_dev.nls);
 	WRITE_ONCE(cn_dev.nls, NULL);

@@ -15,6 +15,7 @@
  */
 #include <linux/list.h>
 #include <linux/netlink.h>
+#include <linux/notifier.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -41,5 +42,20 @@ int cn_netlink_send_mult(struct cn_msg *msg, u16 len, u32 portid,
 			 void *filter_data);
 int cn_netlink_send(struct cn_msg *msg, u32 portid, u32 group,
 		    gfp_t gfp_mask);
+
+/**
+ * struct cn_notify_info - a change reported to connector notifiers
+ * @id: the id that was registered or unregistered
+ * @name: the name its callback was registered with
+ *
+ * The notifier's action is %CN_NOTIFY_ADDED or %CN_NOTIFY_REMOVED.
+ */
+struct cn_notify_info {
+	struct cb_id id;
+	const char *name;
+};
+
+int cn_notify_register(struct notifier_block *nb);
+int cn_notify_unregister(struct notifier_block *nb);
 
 #endif /* __CONNECTOR_H */

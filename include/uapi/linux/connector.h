@@ -72,4 +72,78 @@ struct cn_msg {
 	__u8 data[];
 };
 
+/*
+ * Callback notifications.
+ *
+ * The connector itself answers at {CN_IDX_CONNECTOR, CN_VAL_CONNECTOR}.
+ * A socket asks to be told when connector users whose ids fall in chosen
+ * ranges are registered or unregistered by sending it a struct cn_ctl_msg
+ * followed by its ranges. Every request is answered, by the seq/ack rule,
+ * with a struct cn_notify_msg of type CN_NOTIFY_ACK; each later change of a
+ * matching id is reported with a struct cn_notify_msg of type
+ * CN_NOTIFY_ADDED or CN_NOTIFY_REMOVED, sent after the change took effect.
+ */
+#define CN_IDX_CONNECTOR		0xffffffff
+#define CN_VAL_CONNECTOR		0xffffffff
+
+/**
+ * struct cn_notify_req - a range of idx or val values
+ * @first: the first value of the range
+ * @range: how many values the range has, from @first on: at least 1, and
+ *	the range may not go past 0xffffffff
+ */
+struct cn_notify_req {
+	__u32 first;
+	__u32 range;
+};
+
+/**
+ * struct cn_ctl_msg - notification request, the data of a control message
+ * @idx_notify_num: number of idx ranges in @data
+ * @val_notify_num: number of val ranges in @data, after the idx ranges.
+ *	An id matches the request when its idx is in one of the idx ranges
+ *	and its val in one of the val ranges; no idx range means any idx, no
+ *	val range any val. At most 64 ranges in all.
+ * @group: where notifications go: 0 for the requesting socket itself, or a
+ *	multicast group of the connector (1 to CN_NETLINK_USERS + 0xf), which
+ *	needs CAP_NET_ADMIN
+ * @len: bytes in @data: (@idx_notify_num + @val_notify_num) times
+ *	sizeof(struct cn_notify_req)
+ * @data: the ranges, as struct cn_notify_req
+ *
+ * A request with no range at all withdraws the requests this socket made
+ * for the same @group. Requests also end when their socket is closed. A
+ * socket may have 16 requests at a time.
+ */
+struct cn_ctl_msg {
+	__u32 idx_notify_num;
+	__u32 val_notify_num;
+	__u32 group;
+	__u32 len;
+	__u8 data[];
+};
+
+/* Types of struct cn_notify_msg. */
+#define CN_NOTIFY_ACK			0	/* answer to a request */
+#define CN_NOTIFY_ADDED			1	/* a callback was registered */
+#define CN_NOTIFY_REMOVED		2	/* a callback was unregistered */
+
+#define CN_NOTIFY_NAME_LEN		32
+
+/**
+ * struct cn_notify_msg - what the connector sends from its own id
+ * @type: CN_NOTIFY_ACK, CN_NOTIFY_ADDED or CN_NOTIFY_REMOVED
+ * @err: with CN_NOTIFY_ACK, 0 or a positive errno: EINVAL for a malformed
+ *	request, EPERM for a group without CAP_NET_ADMIN, ENOSPC when the
+ *	socket or the system has too many requests, ENOMEM; otherwise 0
+ * @id: the id that was registered or unregistered
+ * @name: its callback's name, NUL terminated
+ */
+struct cn_notify_msg {
+	__u32 type;
+	__u32 err;
+	struct cb_id id;
+	char name[CN_NOTIFY_NAME_LEN];
+};
+
 #endif /* _UAPI__CONNECTOR_H */
