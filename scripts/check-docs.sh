@@ -4,6 +4,7 @@
 # error, and run scripts/kernel-doc over every file we own. (A full
 # "make htmldocs" takes far longer than this check is worth on 2 cores.)
 . "$(dirname "$0")/lib.sh"
+"$TOP/scripts/prepare-tree.sh"
 
 work=$(mktemp -d)
 trap '[ -n "${KEEP_DOCS:-}" ] || rm -rf "$work"' EXIT

@@ -2,6 +2,7 @@
 # check-static.sh: sparse (make C=2) and W=1 over every kernel file we own,
 # in the base build; any diagnostic fails.
 . "$(dirname "$0")/lib.sh"
+"$TOP/scripts/prepare-tree.sh"
 obj=$BUILD/obj-base
 [ -f "$obj/.config" ] || die "build the base kernel first"
 logf=$(mktemp)

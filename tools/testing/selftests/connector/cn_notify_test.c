@@ -145,7 +145,7 @@ TEST_F(notify, ranges_that_match_and_that_do_not)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		int fd = cn_socket(0), added, removed;
 
 		ASSERT_LE(0, fd);
