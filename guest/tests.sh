@@ -6,6 +6,18 @@ kver=$(uname -r)
 export CN_STOCK_TEST_KO=/lib/modules/$kver/extra/stock_cn_test.ko
 
 result() { echo "CNRESULT $*"; }
+modular=0
+grep -q 'cn.modular=1' /proc/cmdline && modular=1
+if [ $modular = 1 ]; then
+	# CONFIG_CONNECTOR=m: the core is the module cn, without process events.
+	export CN_NO_PROC_EVENTS=1
+	modprobe cn && result PASS "modular: modprobe cn" || result FAIL "modular: modprobe cn"
+fi
+check() { # check NAME COMMAND...: PASS when COMMAND succeeds
+	name=$1; shift
+	if "$@"; then result PASS "$name"; else result FAIL "$name"; fi
+}
+
 if grep -q 'cn.users=1' /proc/cmdline; then
 	# The kernel with the in-tree connector users as modules.
 	echo "==== in-tree connector users"
@@ -22,17 +34,6 @@ if grep -q 'cn.users=1' /proc/cmdline; then
 	exit 0
 fi
 
-modular=0
-grep -q 'cn.modular=1' /proc/cmdline && modular=1
-if [ $modular = 1 ]; then
-	# CONFIG_CONNECTOR=m: the core is the module cn, without process events.
-	export CN_NO_PROC_EVENTS=1
-	modprobe cn && result PASS "modular: modprobe cn" || result FAIL "modular: modprobe cn"
-fi
-check() { # check NAME COMMAND...: PASS when COMMAND succeeds
-	name=$1; shift
-	if "$@"; then result PASS "$name"; else result FAIL "$name"; fi
-}
 
 echo "==== kselftests (run_kselftest.sh, as installed by make install)"
 cd /kselftest

@@ -27,7 +27,7 @@ for p in $patches; do
 	out=$(cd "$G/src" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --no-summary "$p" 2>&1)
 	if [ -n "$out" ]; then echo "$out"; status=1; fi
 done
-[ $status = 0 ] && echo "checkpatch --strict: nothing to say about any patch"
+if [ $status = 0 ]; then echo "checkpatch --strict: nothing to say about any patch"; fi
 
 # 3. Build after every patch (base configuration), in build/series/obj so
 # that compiler command lines match the normal build's and ccache hits.

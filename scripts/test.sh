@@ -51,6 +51,15 @@ guest debug "$TOP/configs/base.config" "$TOP/configs/debug.config"
 # drivers/w1, dm-log-userspace, uvesafb and hv_utils, unchanged, as
 # modules; w1 and dm-log-userspace are loaded and w1 is spoken to.
 GUEST_APPEND="cn.users=1" guest users "$TOP/configs/base.config" "$TOP/configs/users.config"
+users_built() {
+	local m missing=0
+	for m in wire dm-log-userspace uvesafb hv_utils; do
+		find "$BUILD/obj-users/modroot" -name "$m.ko" | grep -q . ||
+			{ echo "$m.ko was not built"; missing=1; }
+	done
+	return $missing
+}
+host "in-tree users built unchanged as modules (w1, dm-log-userspace, uvesafb, hv_utils)" users_built
 GUEST_APPEND="cn.modular=1" guest modular "$TOP/configs/base.config" "$TOP/configs/modular.config"
 
 echo
