@@ -35,6 +35,31 @@ if grep -q 'cn.users=1' /proc/cmdline; then
 fi
 
 
+echo "==== KUnit: the connector's internals (modprobe cn_kunit)"
+if modprobe cn_kunit; then
+	for suite in /sys/kernel/debug/kunit/connector*; do
+		[ -r "$suite/results" ] || continue
+		cat "$suite/results"
+		# Each case is an indented "ok N name" or "not ok N name" line.
+		sed -n 's/^[[:space:]]\{1,\}\(not \)\{0,1\}ok [0-9]\{1,\} \([^#]*\)\(# SKIP.*\)\{0,1\}$/\1|\2|\3/p' \
+			"$suite/results" | while IFS='|' read -r not name skip; do
+			name="kunit: ${suite##*/}.${name% }"
+			if [ -n "$not" ]; then result FAIL "$name"
+			elif [ -n "$skip" ]; then result SKIP "$name"
+			else result PASS "$name"; fi
+		done
+	done
+	rmmod cn_kunit
+else
+	result FAIL "kunit: modprobe cn_kunit"
+fi
+
+if grep -q 'cn.stress=1' /proc/cmdline; then
+	# The debug kernel: stress at the counts the reliability issue asks for.
+	export CN_RELOAD_ROUNDS=200 CN_FLOODERS=4
+	export CN_FUZZ_DATAGRAMS=100000 CN_CHURN_SECONDS=20
+fi
+
 echo "==== kselftests (run_kselftest.sh, as installed by make install)"
 cd /kselftest
 if [ $modular = 1 ]; then

@@ -47,7 +47,7 @@ host "sparse (C=2) and W=1 clean" "$TOP/scripts/check-static.sh"
 host "series: git am, checkpatch per patch, builds after every patch" "$TOP/scripts/check-series.sh"
 # The whole suite again under KASAN, lockdep, PROVE_RCU, kmemleak, UBSAN,
 # DEBUG_OBJECTS and DEBUG_LIST: any report fails the run.
-guest debug "$TOP/configs/base.config" "$TOP/configs/debug.config"
+GUEST_APPEND="cn.stress=1" guest debug "$TOP/configs/base.config" "$TOP/configs/debug.config"
 # drivers/w1, dm-log-userspace, uvesafb and hv_utils, unchanged, as
 # modules; w1 and dm-log-userspace are loaded and w1 is spoken to.
 GUEST_APPEND="cn.users=1" guest users "$TOP/configs/base.config" "$TOP/configs/users.config"

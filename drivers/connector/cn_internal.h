@@ -90,4 +90,14 @@ static inline void cn_proc_release(struct sock *sk)
 }
 #endif
 
+#if IS_ENABLED(CONFIG_KUNIT) && IS_ENABLED(CONFIG_PROC_EVENTS)
+/* Internals of cn_proc.c that cn_kunit.c tests. */
+struct proc_event;
+struct task_struct;
+bool cn_proc_mask_wants(u32 mask, u32 what, u32 exit_code);
+u32 cn_proc_interest_mask(void);
+void cn_proc_fill(struct proc_event *ev, u32 what, struct task_struct *task,
+		  bool tracing);
+#endif
+
 #endif /* _CN_INTERNAL_H */

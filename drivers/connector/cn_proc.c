@@ -25,6 +25,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
+#include <kunit/visibility.h>
 
 #include "cn_internal.h"
 
@@ -77,13 +78,21 @@ struct cn_proc_match {
 };
 
 /* Does a listener with @mask want event @what with @exit_code? */
-static bool cn_proc_mask_wants(u32 mask, u32 what, u32 exit_code)
+VISIBLE_IF_KUNIT bool cn_proc_mask_wants(u32 mask, u32 what, u32 exit_code)
 {
 	if (what == PROC_EVENT_EXIT && exit_code &&
 	    (mask & PROC_EVENT_NONZERO_EXIT))
 		return true;
 	return mask & what;
 }
+EXPORT_SYMBOL_IF_KUNIT(cn_proc_mask_wants);
+
+/* The events some listener wants now. */
+VISIBLE_IF_KUNIT u32 cn_proc_interest_mask(void)
+{
+	return READ_ONCE(cn_proc_interest);
+}
+EXPORT_SYMBOL_IF_KUNIT(cn_proc_interest_mask);
 
 static bool cn_proc_wanted(u32 what, u32 exit_code)
 {
@@ -106,14 +115,6 @@ static int cn_proc_filter(struct sock *dsk, struct sk_buff *skb, void *data)
 					       match->exit_code);
 	rcu_read_unlock();
 	return !wants;
-}
-
-static void cn_proc_init_event(struct proc_event *ev, u32 what)
-{
-	/* Whole struct: no padding byte may carry stale stack to userspace. */
-	memset(ev, 0, sizeof(*ev));
-	ev->what = what;
-	ev->timestamp_ns = ktime_get_ns();
 }
 
 static void cn_proc_broadcast(struct proc_event *ev)
@@ -149,49 +150,14 @@ static void cn_proc_parent(struct task_struct *task, __kernel_pid_t *pid,
 	rcu_read_unlock();
 }
 
-void proc_fork_connector(struct task_struct *task)
+static void cn_proc_fill_ids(struct id_proc_event *id, u32 what,
+			     struct task_struct *task)
 {
-	struct proc_event ev;
-
-	if (!cn_proc_wanted(PROC_EVENT_FORK, 0))
-		return;
-	cn_proc_init_event(&ev, PROC_EVENT_FORK);
-	cn_proc_parent(task, &ev.event_data.fork.parent_pid,
-		       &ev.event_data.fork.parent_tgid);
-	ev.event_data.fork.child_pid = task->pid;
-	ev.event_data.fork.child_tgid = task->tgid;
-	cn_proc_broadcast(&ev);
-}
-
-void proc_exec_connector(struct task_struct *task)
-{
-	struct proc_event ev;
-
-	if (!cn_proc_wanted(PROC_EVENT_EXEC, 0))
-		return;
-	cn_proc_init_event(&ev, PROC_EVENT_EXEC);
-	ev.event_data.exec.process_pid = task->pid;
-	ev.event_data.exec.process_tgid = task->tgid;
-	cn_proc_broadcast(&ev);
-}
-
-void proc_id_connector(struct task_struct *task, int which_id)
-{
-	struct id_proc_event *id;
 	const struct cred *cred;
-	struct proc_event ev;
 
-	if (which_id != PROC_EVENT_UID && which_id != PROC_EVENT_GID)
-		return;
-	if (!cn_proc_wanted(which_id, 0))
-		return;
-	cn_proc_init_event(&ev, which_id);
-	id = &ev.event_data.id;
-	id->process_pid = task->pid;
-	id->process_tgid = task->tgid;
 	rcu_read_lock();
 	cred = __task_cred(task);
-	if (which_id == PROC_EVENT_UID) {
+	if (what == PROC_EVENT_UID) {
 		id->r.ruid = from_kuid_munged(&init_user_ns, cred->uid);
 		id->e.euid = from_kuid_munged(&init_user_ns, cred->euid);
 	} else {
@@ -199,80 +165,125 @@ void proc_id_connector(struct task_struct *task, int which_id)
 		id->e.egid = from_kgid_munged(&init_user_ns, cred->egid);
 	}
 	rcu_read_unlock();
+}
+
+/**
+ * cn_proc_fill() - build an event about a task
+ * @ev: the event; every byte of it is written
+ * @what: the event type
+ * @task: the task the event is about
+ * @tracing: for %PROC_EVENT_PTRACE, true on attach (the tracer is
+ *	current) and false on detach
+ *
+ * Every event but fork starts with the task's pid and tgid; the rest is
+ * per type.
+ */
+VISIBLE_IF_KUNIT void cn_proc_fill(struct proc_event *ev, u32 what,
+				   struct task_struct *task, bool tracing)
+{
+	/* Whole struct: no padding byte may carry stale stack to userspace. */
+	memset(ev, 0, sizeof(*ev));
+	ev->what = what;
+	ev->timestamp_ns = ktime_get_ns();
+
+	if (what == PROC_EVENT_FORK) {
+		cn_proc_parent(task, &ev->event_data.fork.parent_pid,
+			       &ev->event_data.fork.parent_tgid);
+		ev->event_data.fork.child_pid = task->pid;
+		ev->event_data.fork.child_tgid = task->tgid;
+		return;
+	}
+	/* The common initial sequence of every other member of the union. */
+	ev->event_data.exec.process_pid = task->pid;
+	ev->event_data.exec.process_tgid = task->tgid;
+
+	switch (what) {
+	case PROC_EVENT_UID:
+	case PROC_EVENT_GID:
+		cn_proc_fill_ids(&ev->event_data.id, what, task);
+		break;
+	case PROC_EVENT_PTRACE:
+		if (tracing) {
+			ev->event_data.ptrace.tracer_pid = current->pid;
+			ev->event_data.ptrace.tracer_tgid = current->tgid;
+		}
+		break;
+	case PROC_EVENT_COMM:
+		get_task_comm(ev->event_data.comm.comm, task);
+		break;
+	case PROC_EVENT_COREDUMP:
+		cn_proc_parent(task, &ev->event_data.coredump.parent_pid,
+			       &ev->event_data.coredump.parent_tgid);
+		break;
+	case PROC_EVENT_EXIT:
+		ev->event_data.exit.exit_code = task->exit_code;
+		ev->event_data.exit.exit_signal = task->exit_signal;
+		cn_proc_parent(task, &ev->event_data.exit.parent_pid,
+			       &ev->event_data.exit.parent_tgid);
+		break;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(cn_proc_fill);
+
+static void cn_proc_report(u32 what, struct task_struct *task, bool tracing)
+{
+	struct proc_event ev;
+
+	cn_proc_fill(&ev, what, task, tracing);
 	cn_proc_broadcast(&ev);
+}
+
+void proc_fork_connector(struct task_struct *task)
+{
+	if (cn_proc_wanted(PROC_EVENT_FORK, 0))
+		cn_proc_report(PROC_EVENT_FORK, task, false);
+}
+
+void proc_exec_connector(struct task_struct *task)
+{
+	if (cn_proc_wanted(PROC_EVENT_EXEC, 0))
+		cn_proc_report(PROC_EVENT_EXEC, task, false);
+}
+
+void proc_id_connector(struct task_struct *task, int which_id)
+{
+	if (which_id != PROC_EVENT_UID && which_id != PROC_EVENT_GID)
+		return;
+	if (cn_proc_wanted(which_id, 0))
+		cn_proc_report(which_id, task, false);
 }
 
 void proc_sid_connector(struct task_struct *task)
 {
-	struct proc_event ev;
-
-	if (!cn_proc_wanted(PROC_EVENT_SID, 0))
-		return;
-	cn_proc_init_event(&ev, PROC_EVENT_SID);
-	ev.event_data.sid.process_pid = task->pid;
-	ev.event_data.sid.process_tgid = task->tgid;
-	cn_proc_broadcast(&ev);
+	if (cn_proc_wanted(PROC_EVENT_SID, 0))
+		cn_proc_report(PROC_EVENT_SID, task, false);
 }
 
 void proc_ptrace_connector(struct task_struct *task, int which_id)
 {
-	struct proc_event ev;
-
 	if (which_id != PTRACE_ATTACH && which_id != PTRACE_DETACH)
 		return;
-	if (!cn_proc_wanted(PROC_EVENT_PTRACE, 0))
-		return;
-	cn_proc_init_event(&ev, PROC_EVENT_PTRACE);
-	ev.event_data.ptrace.process_pid = task->pid;
-	ev.event_data.ptrace.process_tgid = task->tgid;
-	if (which_id == PTRACE_ATTACH) {
-		ev.event_data.ptrace.tracer_pid = current->pid;
-		ev.event_data.ptrace.tracer_tgid = current->tgid;
-	}
-	cn_proc_broadcast(&ev);
+	if (cn_proc_wanted(PROC_EVENT_PTRACE, 0))
+		cn_proc_report(PROC_EVENT_PTRACE, task,
+			       which_id == PTRACE_ATTACH);
 }
 
 void proc_comm_connector(struct task_struct *task)
 {
-	struct proc_event ev;
-
-	if (!cn_proc_wanted(PROC_EVENT_COMM, 0))
-		return;
-	cn_proc_init_event(&ev, PROC_EVENT_COMM);
-	ev.event_data.comm.process_pid = task->pid;
-	ev.event_data.comm.process_tgid = task->tgid;
-	get_task_comm(ev.event_data.comm.comm, task);
-	cn_proc_broadcast(&ev);
+	if (cn_proc_wanted(PROC_EVENT_COMM, 0))
+		cn_proc_report(PROC_EVENT_COMM, task, false);
 }
 
 void proc_coredump_connector(struct task_struct *task)
 {
-	struct proc_event ev;
-
-	if (!cn_proc_wanted(PROC_EVENT_COREDUMP, 0))
-		return;
-	cn_proc_init_event(&ev, PROC_EVENT_COREDUMP);
-	ev.event_data.coredump.process_pid = task->pid;
-	ev.event_data.coredump.process_tgid = task->tgid;
-	cn_proc_parent(task, &ev.event_data.coredump.parent_pid,
-		       &ev.event_data.coredump.parent_tgid);
-	cn_proc_broadcast(&ev);
+	if (cn_proc_wanted(PROC_EVENT_COREDUMP, 0))
+		cn_proc_report(PROC_EVENT_COREDUMP, task, false);
 }
 
 void proc_exit_connector(struct task_struct *task)
 {
-	struct proc_event ev;
-
-	if (!cn_proc_wanted(PROC_EVENT_EXIT, task->exit_code))
-		return;
-	cn_proc_init_event(&ev, PROC_EVENT_EXIT);
-	ev.event_data.exit.process_pid = task->pid;
-	ev.event_data.exit.process_tgid = task->tgid;
-	ev.event_data.exit.exit_code = task->exit_code;
-	ev.event_data.exit.exit_signal = task->exit_signal;
-	cn_proc_parent(task, &ev.event_data.exit.parent_pid,
-		       &ev.event_data.exit.parent_tgid);
-	cn_proc_broadcast(&ev);
+	if (cn_proc_wanted(PROC_EVENT_EXIT, task->exit_code))
+		cn_proc_report(PROC_EVENT_EXIT, task, false);
 }
 
 /*
@@ -374,7 +385,8 @@ static void cn_proc_ack(const struct cn_msg *req, u32 portid, int err)
 		.len = sizeof(ev),
 	};
 
-	cn_proc_init_event(&ev, PROC_EVENT_NONE);
+	memset(&ev, 0, sizeof(ev));
+	ev.timestamp_ns = ktime_get_ns();
 	ev.cpu = raw_smp_processor_id();
 	/* The acknowledgment carries a positive errno. */
 	ev.event_data.ack.err = -err;
