@@ -38,28 +38,32 @@ static long env_long(const char *name, long def)
 	return v && *v ? strtol(v, NULL, 0) : def;
 }
 
+/* The number after @key on the first line of @file that starts with it. */
 static int read_count(const char *file, const char *key)
 {
-	char line[64], fmt[32];
+	size_t klen = strlen(key);
+	char line[64];
 	int n = -1;
 	FILE *f = fopen(file, "r");
 
 	if (!f)
 		return -1;
-	snprintf(fmt, sizeof(fmt), "%s %%d", key);
-	while (fgets(line, sizeof(line), f))
-		if (*key ? sscanf(line, fmt, &n) == 1 : sscanf(line, "%d", &n) == 1)
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen)) {
+			n = strtol(line + klen, NULL, 10);
 			break;
+		}
+	}
 	fclose(f);
 	return n;
 }
 
-static int listeners(void)
+static int listener_count(void)
 {
-	return read_count(STATS_FILE, "listeners");
+	return read_count(STATS_FILE, "listeners ");
 }
 
-static int requests(void)
+static int request_count(void)
 {
 	return read_count(REQUESTS_FILE, "");
 }
@@ -128,8 +132,8 @@ FIXTURE_SETUP(stress)
 	if (access(cn_test_path(), R_OK))
 		SKIP(return, "%s missing", cn_test_path());
 	ASSERT_EQ(0, cn_module_load(cn_test_path(), "tick_ms=0"));
-	self->base_listeners = listeners();
-	self->base_requests = requests();
+	self->base_listeners = listener_count();
+	self->base_requests = request_count();
 }
 
 FIXTURE_TEARDOWN(stress)
@@ -232,9 +236,9 @@ TEST_F_TIMEOUT(stress, fuzz, 1800)
 	EXPECT_TRUE(echo_works());
 	EXPECT_TRUE(events_work());
 	if (self->base_listeners >= 0)
-		EXPECT_EQ(self->base_listeners, listeners());
+		EXPECT_EQ(self->base_listeners, listener_count());
 	if (self->base_requests >= 0)
-		EXPECT_EQ(self->base_requests, requests());
+		EXPECT_EQ(self->base_requests, request_count());
 }
 
 /* Listeners come and go in every way while processes fork and exit. */
@@ -302,7 +306,7 @@ TEST_F_TIMEOUT(stress, listener_churn, 600)
 	TH_LOG("churn: %ld rounds of 4 listeners in %ld s during a fork storm, %ld kill signals",
 	       rounds, seconds, killed);
 	if (self->base_listeners >= 0)
-		EXPECT_EQ(self->base_listeners, listeners())
+		EXPECT_EQ(self->base_listeners, listener_count())
 			TH_LOG("listener count did not come back");
 	EXPECT_TRUE(events_work());
 }
@@ -361,7 +365,7 @@ TEST_F_TIMEOUT(stress, slow_listener_overflows, 600)
 	EXPECT_LE(1, after);
 	close(fd);
 	if (self->base_listeners >= 0)
-		EXPECT_EQ(self->base_listeners, listeners());
+		EXPECT_EQ(self->base_listeners, listener_count());
 }
 
 static int write_file(const char *path, const char *text)
@@ -455,10 +459,10 @@ TEST_F_TIMEOUT(stress, allocation_failures, 900)
 			injected++;
 			close(fd);
 			if (self->base_listeners >= 0)
-				ASSERT_EQ(self->base_listeners, listeners())
+				ASSERT_EQ(self->base_listeners, listener_count())
 					TH_LOG("op %d, failing allocation %d", op, n);
 			if (self->base_requests >= 0)
-				ASSERT_EQ(self->base_requests, requests())
+				ASSERT_EQ(self->base_requests, request_count())
 					TH_LOG("op %d, failing allocation %d", op, n);
 		}
 	}
