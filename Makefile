@@ -1,7 +1,7 @@
 # Kernel connector for Linux 6.12: build, boot and test harness.
 # See README.md.
 
-.PHONY: all run test shell build series against-stock clean distclean
+.PHONY: all run test shell build series bench against-stock clean distclean
 
 all: run
 
@@ -20,6 +20,11 @@ shell: build
 # The patch series for Linux 6.12, in out/series/.
 series:
 	@scripts/make-series.sh
+
+# Stock 6.12 and ours side by side under QEMU -icount: a table, CSV and
+# chart in out/bench/. Not part of the tests; never fails on a number.
+bench:
+	@scripts/bench.sh
 
 # Our suite on the stock 6.12 kernel: shows the tests that catch its bugs.
 against-stock:

@@ -19,7 +19,9 @@ make -s -C "$obj" M="$mod" CC="ccache gcc" modules
 kver=$(cat "$obj/include/config/kernel.release")
 cp "$mod/cn_test.ko" "$obj/modroot/lib/modules/$kver/kernel/samples/connector/cn_test.ko"
 
-"$TOP/scripts/build-guest.sh" stock "$SRC"
+# The selftests use our uapi additions: build them against our headers.
+"$TOP/scripts/build-kernel.sh" base "$SRC" "$TOP/configs/base.config"
+SELFTEST_HEADERS=$BUILD/obj-base/usr/include "$TOP/scripts/build-guest.sh" stock "$SRC"
 mkdir -p "$BUILD/logs"
 logf=$BUILD/logs/guest-stock.log
 "$TOP/scripts/boot.sh" stock test "$logf" 1500 || true

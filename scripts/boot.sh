@@ -13,7 +13,7 @@ initrd=$obj/initramfs.cpio.gz
 [ -f "$kernel" ] && [ -f "$initrd" ] || die "$name: kernel or initramfs missing"
 
 append="console=ttyS0 panic=-1 cn.mode=$mode ${GUEST_APPEND:-}"
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "${GUEST_MEM:-1024}"
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "${GUEST_SMP:-2}" -m "${GUEST_MEM:-1024}"
       -kernel "$kernel" -initrd "$initrd" -append "$append"
       -no-reboot -display none -vga none -nodefaults ${QEMU_EXTRA:-})
 

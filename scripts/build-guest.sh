@@ -24,17 +24,23 @@ cp -a "$obj/modroot/lib/modules" "$root/lib/"
 # Our userspace sample, built by kbuild against our uapi headers.
 cp "$obj/samples/connector/ucon" "$root/usr/bin/ucon"
 
+# The benchmark workloads.
+gcc -O2 -Wall -isystem "$obj/usr/include" -o "$root/usr/bin/cnbench" "$TOP/guest/cnbench.c"
+rm -f "$root/guest/cnbench.c"
+
 # The w1 exchange, for the kernel with the in-tree users.
 gcc -O2 -Wall -isystem "$obj/usr/include" -o "$root/usr/bin/w1_list_masters" \
 	"$TOP/guest/w1_list_masters.c"
 rm -f "$root/guest/w1_list_masters.c"
 
-# The selftests, built and installed the kselftest way.
+# The selftests, built and installed the kselftest way; against our uapi
+# headers even for a stock kernel (SELFTEST_HEADERS), as they use ours.
+if [ -z "${NO_SELFTESTS:-}" ]; then
 log "building selftests"
 ks=$obj/kselftest
 rm -rf "$ks"
 make -s -C "$tree/tools/testing/selftests" TARGETS=connector \
-	O="$obj" KHDR_INCLUDES="-isystem $obj/usr/include" \
+	O="$obj" KHDR_INCLUDES="-isystem ${SELFTEST_HEADERS:-$obj/usr/include}" \
 	INSTALL_PATH="$root/kselftest" install >"$obj/kselftest-build.log" 2>&1 ||
 	{ cat "$obj/kselftest-build.log"; die "selftests do not build"; }
 
@@ -64,6 +70,8 @@ cp "$compat/stock-proc_filter" "$compat/proc_events_test_stock_uapi" "$root/usr/
 cp "$compat/stock-ucon" "$root/usr/bin/"
 mkdir -p "$root/lib/modules/$kver/extra"
 cp "$compat/stock_cn_test.ko" "$root/lib/modules/$kver/extra/"
+
+fi
 
 # forkstat, Debian's process monitor, with the shared libraries it needs.
 cp "$(command -v forkstat)" "$root/usr/bin/"

@@ -28,6 +28,14 @@ static unsigned int reply_delay_ms;
 module_param(reply_delay_ms, uint, 0644);
 MODULE_PARM_DESC(reply_delay_ms, "Sleep this long in the callback before replying (tests unloading)");
 
+static bool echo = true;
+module_param(echo, bool, 0644);
+MODULE_PARM_DESC(echo, "Answer every message (default); off only counts them, to measure dispatch");
+
+static atomic_t cn_test_received = ATOMIC_INIT(0);
+module_param_named(received, cn_test_received.counter, int, 0444);
+MODULE_PARM_DESC(received, "Messages the callback has seen");
+
 static bool verbose;
 module_param(verbose, bool, 0644);
 MODULE_PARM_DESC(verbose, "Log every message received");
@@ -40,9 +48,12 @@ static void cn_test_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
 	struct cn_msg *reply;
 	int err;
 
+	atomic_inc(&cn_test_received);
 	if (verbose)
 		pr_info("from portid %u: seq %u ack %u len %u\n",
 			nsp->portid, msg->seq, msg->ack, msg->len);
+	if (!echo)
+		return;
 
 	/* The callback runs in the sender's context and may sleep. */
 	if (reply_delay_ms)
