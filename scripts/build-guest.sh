@@ -43,6 +43,10 @@ make -s -C "$tree/tools/testing/selftests" TARGETS=connector \
 	O="$obj" KHDR_INCLUDES="-isystem ${SELFTEST_HEADERS:-$obj/usr/include}" \
 	INSTALL_PATH="$root/kselftest" install >"$obj/kselftest-build.log" 2>&1 ||
 	{ cat "$obj/kselftest-build.log"; die "selftests do not build"; }
+if grep -q 'warning:' "$obj/kselftest-build.log"; then
+	cat "$obj/kselftest-build.log"
+	die "the selftests build with warnings"
+fi
 
 # Compatibility witnesses from the pristine tree, built against our
 # headers: the stock ucon program and the stock cn_test module.

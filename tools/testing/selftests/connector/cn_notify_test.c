@@ -16,7 +16,6 @@
 #define REQUESTS_FILE	"/sys/kernel/debug/connector/notify_requests"
 
 static const struct cb_id ctl_id = { CN_IDX_CONNECTOR, CN_VAL_CONNECTOR };
-static const struct cb_id cn_test_id = { CN_TEST_IDX, CN_TEST_VAL };
 static char rxbuf[CN_BUF_SIZE];
 
 /* Send a request with @nidx idx ranges then @nval val ranges. */
@@ -99,11 +98,11 @@ FIXTURE(notify)
 
 FIXTURE_SETUP(notify)
 {
+	const char *why = cn_test_unavailable();
+
 	self->fd = -1;
-	if (geteuid())
-		SKIP(return, "needs root to load cn_test");
-	if (access(cn_test_path(), R_OK))
-		SKIP(return, "%s missing", cn_test_path());
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, cn_module_load(cn_test_path(), "tick_ms=0"));
 	self->fd = cn_socket(0);
 	ASSERT_LE(0, self->fd);

@@ -127,10 +127,10 @@ FIXTURE(stress)
 
 FIXTURE_SETUP(stress)
 {
-	if (geteuid())
-		SKIP(return, "needs root");
-	if (access(cn_test_path(), R_OK))
-		SKIP(return, "%s missing", cn_test_path());
+	const char *why = cn_test_unavailable();
+
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, cn_module_load(cn_test_path(), "tick_ms=0"));
 	self->base_listeners = listener_count();
 	self->base_requests = request_count();

@@ -151,6 +151,16 @@ static inline const char *cn_test_path(void)
 	return path;
 }
 
+/* Why tests that need cn_test cannot run here, or NULL when they can. */
+static inline const char *cn_test_unavailable(void)
+{
+	if (geteuid())
+		return "needs root to load cn_test";
+	if (access(cn_test_path(), R_OK))
+		return "cn_test.ko missing (CONFIG_SAMPLE_CONNECTOR=m)";
+	return NULL;
+}
+
 static inline bool cn_module_loaded(const char *name)
 {
 	char path[128];
