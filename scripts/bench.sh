@@ -18,18 +18,11 @@ frags=("$TOP/configs/base.config" "$TOP/configs/bench.config")
 "$TOP/scripts/build-kernel.sh" bench-floor "$SRC" "${frags[@]}" "$TOP/configs/noproc.config"
 
 # The stock kernel gets our cn_test (the same callback work in both).
-obj=$BUILD/obj-bench-stock
-mod=$obj/our-cn_test
-rm -rf "$mod" && mkdir -p "$mod"
-cp "$TOP/samples/connector/cn_test.c" "$mod/"
-echo 'obj-m += cn_test.o' > "$mod/Kbuild"
-make -s -C "$obj" M="$mod" CC="ccache gcc" modules
-kver=$(cat "$obj/include/config/kernel.release")
-cp "$mod/cn_test.ko" "$obj/modroot/lib/modules/$kver/kernel/samples/connector/cn_test.ko"
+"$TOP/scripts/our-cn-test-for.sh" bench-stock
 
 for k in stock ours floor; do
 	NO_SELFTESTS=1 "$TOP/scripts/build-guest.sh" "bench-$k" "$SRC"
-	GUEST_SMP=1 QEMU_EXTRA="-icount shift=0,sleep=off" \
+	GUEST_SMP=1 QEMU_EXTRA="-icount shift=0,sleep=off" GUEST_APPEND="nokaslr norandmaps" \
 		"$TOP/scripts/boot.sh" "bench-$k" bench "$BUILD/logs/bench-$k.log" 3000 ||
 		log "bench-$k: the guest run had a problem (see $BUILD/logs/bench-$k.log)"
 	tr -d '\r' < "$BUILD/logs/bench-$k.log" | awk '/^BENCH /{print $2, $3}' > "$out/$k.txt"

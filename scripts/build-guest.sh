@@ -83,7 +83,7 @@ cp "$(command -v forkstat)" "$root/usr/bin/"
 cp /usr/bin/timeout "$root/usr/bin/timeout"
 
 # Shared libraries of every dynamic program in the image.
-for exe in "$root"/usr/bin/* $(find "$root/kselftest" -type f -perm -u+x); do
+for exe in "$root"/usr/bin/* $(find "$root/kselftest" -type f -perm -u+x 2>/dev/null); do
 	libs=$(ldd "$exe" 2>/dev/null | grep -o '/[^ ]*' || true)
 	for lib in $libs; do
 		mkdir -p "$root$(dirname "$lib")"

@@ -16,6 +16,7 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/net.h>
+#include <linux/notifier.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -329,6 +330,62 @@ static void kt_send_errors(struct kunit *test)
 	sock_release(sock);
 }
 
+/* What the notifier saw: the last action, id and name, and how often. */
+static struct {
+	unsigned long action;
+	struct cb_id id;
+	char name[CN_NOTIFY_NAME_LEN];
+	int calls;
+} kt_seen;
+
+static int kt_notifier_fn(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	const struct cn_notify_info *info = data;
+
+	/* Real users may come and go meanwhile: look at our ids only. */
+	if (info->id.idx != KT_IDX)
+		return NOTIFY_DONE;
+	kt_seen.action = action;
+	kt_seen.id = info->id;
+	strscpy(kt_seen.name, info->name, sizeof(kt_seen.name));
+	kt_seen.calls++;
+	return NOTIFY_OK;
+}
+
+static struct notifier_block kt_notifier = { .notifier_call = kt_notifier_fn };
+
+static void kt_notifier_chain(struct kunit *test)
+{
+	struct cb_id id = { KT_IDX, 6 };
+
+	memset(&kt_seen, 0, sizeof(kt_seen));
+	KUNIT_ASSERT_EQ(test, 0, cn_notify_register(&kt_notifier));
+
+	KUNIT_ASSERT_EQ(test, 0, cn_add_callback(&id, "kt_notified", kt_count));
+	KUNIT_EXPECT_EQ(test, 1, kt_seen.calls);
+	KUNIT_EXPECT_EQ(test, (unsigned long)CN_NOTIFY_ADDED, kt_seen.action);
+	KUNIT_EXPECT_EQ(test, 6U, kt_seen.id.val);
+	KUNIT_EXPECT_STREQ(test, "kt_notified", kt_seen.name);
+
+	/* A refused duplicate changes nothing, so it is not reported. */
+	KUNIT_EXPECT_EQ(test, -EEXIST, cn_add_callback(&id, "kt", kt_count));
+	KUNIT_EXPECT_EQ(test, 1, kt_seen.calls);
+
+	cn_del_callback(&id);
+	KUNIT_EXPECT_EQ(test, 2, kt_seen.calls);
+	KUNIT_EXPECT_EQ(test, (unsigned long)CN_NOTIFY_REMOVED, kt_seen.action);
+	/* Deleting what is not there reports nothing. */
+	cn_del_callback(&id);
+	KUNIT_EXPECT_EQ(test, 2, kt_seen.calls);
+
+	KUNIT_EXPECT_EQ(test, 0, cn_notify_unregister(&kt_notifier));
+	KUNIT_ASSERT_EQ(test, 0, cn_add_callback(&id, "kt", kt_count));
+	cn_del_callback(&id);
+	KUNIT_EXPECT_EQ(test, 2, kt_seen.calls);
+	KUNIT_EXPECT_EQ(test, -ENOENT, cn_notify_unregister(&kt_notifier));
+}
+
 static struct kunit_case kt_core_cases[] = {
 	KUNIT_CASE(kt_table_add_duplicate_delete),
 	KUNIT_CASE(kt_table_delete_unknown),
@@ -336,6 +393,7 @@ static struct kunit_case kt_core_cases[] = {
 	KUNIT_CASE(kt_table_delete_waits),
 	KUNIT_CASE(kt_malformed_messages),
 	KUNIT_CASE(kt_send_errors),
+	KUNIT_CASE(kt_notifier_chain),
 	{}
 };
 

@@ -98,8 +98,7 @@ static bool cn_proc_wanted(u32 what, u32 exit_code)
 {
 	if (!static_branch_unlikely(&cn_proc_active))
 		return false;
-	return cn_proc_mask_wants(READ_ONCE(cn_proc_interest), what,
-				  exit_code);
+	return cn_proc_mask_wants(cn_proc_interest_mask(), what, exit_code);
 }
 
 /* Broadcast filter: non-zero keeps the event from socket @dsk. */
