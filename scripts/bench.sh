@@ -97,7 +97,7 @@ set title "Kernel connector, ours relative to stock 6.12 (same config, QEMU -ico
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set yrange [0:*]
+set yrange [0.9:1.35]
 set ylabel "rate relative to stock"
 set xtics rotate by -40 scale 0
 set grid ytics
