@@ -34,7 +34,9 @@ if [ $status = 0 ]; then echo "checkpatch --strict: nothing to say about any pat
 for c in $(git -C "$G/src" rev-list --reverse base..series); do
 	subject=$(git -C "$G/src" log -1 --format=%s "$c")
 	git -C "$G/src" checkout -q "$c"
-	if OBJ=$G/obj "$TOP/scripts/build-kernel.sh" bisect "$G/src" "$TOP/configs/base.config" >"$G/build.log" 2>&1; then
+	# Configure anew at each step: the step may bring options of its own.
+	rm -f "$G/obj/.fragments"
+	if ALLOW_UNKNOWN=1 OBJ=$G/obj "$TOP/scripts/build-kernel.sh" bisect "$G/src" "$TOP/configs/base.config" >"$G/build.log" 2>&1; then
 		echo "builds: $subject"
 	else
 		tail -n 30 "$G/build.log"

@@ -29,9 +29,9 @@ struct cn_dev *cn_init_dev(void)
 }
 
 /*
- * Every send funnels through here: @hdr is copied, with its len set to
- * @len, and followed by @len bytes from @data, which may hold further
- * struct cn_msg records behind the first one's data.
+ * Every send funnels through here: @hdr is copied as it is, followed by
+ * @len bytes from @data, which may hold further struct cn_msg records
+ * behind the first one's data.
  */
 int cn_send(struct cn_dev *dev, const struct cn_msg *hdr, const void *data,
 	    u16 len, u32 portid, u32 group, gfp_t gfp,
