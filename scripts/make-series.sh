@@ -87,9 +87,10 @@ subject=$(head -1 "$TOP/series/cover.msg")
 
 How it was tested: each patch of the series builds (x86_64, a small
 configuration with CONFIG_CONNECTOR=y, CONFIG_PROC_EVENTS=y and the
-samples); the result boots under QEMU and passes the new connector
-kselftests, on a plain kernel, on a kernel with KASAN, lockdep,
-PROVE_RCU, kmemleak, UBSAN, DEBUG_OBJECTS and DEBUG_LIST, and with
+samples); the result boots under QEMU and passes the connector KUnit
+suite and kselftests, on a plain kernel, on a kernel with KASAN,
+lockdep, PROVE_RCU, kmemleak, UBSAN, DEBUG_OBJECTS, DEBUG_LIST and
+fault injection (with the stress tests at full strength), and with
 CONFIG_CONNECTOR=m. forkstat, the old ucon sample, the old proc_filter
 selftest and the old cn_test module work unchanged against it; drivers/w1
 (answering W1_LIST_MASTERS in the guest), dm-log-userspace, uvesafb and
