@@ -1,132 +1,130 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Kernel connector: the table of registered users.
+ * Kernel connector: the table of registered ids and their callbacks.
  *
- * Writers (add, delete, the /proc listing) hold cn_dev.lock. The receive
- * path looks ids up under RCU and pins the entry with a reference, so no
- * lock is taken per message and the handler can sleep. Deleting an entry
- * unhashes it, drops the table's reference and waits until every running
- * handler has dropped its own: after cn_table_del() returns the handler is
- * not running and can never run again, so its module may go away.
+ * Readers (the receive path) look ids up under RCU and pin the entry with
+ * a reference while its callback runs: no lock per message, and the
+ * callback may sleep. Changes hold cn_table_lock, a mutex that also keeps
+ * the notifications of changes in the order the changes took effect.
+ *
+ * Deleting an entry marks it dying, drops the table's reference and waits
+ * until every running callback has dropped its own; only then is the
+ * entry unhashed and its removal published. Until then the id stays taken,
+ * so that a REMOVED notification can never follow the ADDED of a new
+ * registration of the same id.
+ *
+ * The table publishes every change on a notifier chain
+ * (cn_notify_register()); it calls nothing else.
  */
 
 #include <linux/completion.h>
 #include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/rculist.h>
+#include <linux/refcount.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <net/net_namespace.h>
 
-#include "cn_internal.h"
+#include "cn_core.h"
+
+/**
+ * struct cn_callback - one registered id
+ * @node: link in cn_table; RCU for readers, cn_table_lock for writers
+ * @id: the address messages carry to reach @fn
+ * @fn: the callback
+ * @flags: %CN_CALLBACK_ALL_NETNS or 0 (initial network namespace only)
+ * @dying: set under cn_table_lock when a delete has begun
+ * @users: the table's reference plus one per running @fn
+ * @released: completed when @users drops to zero
+ * @rcu: defers freeing past readers that may still see @node
+ * @name: shown in /proc/net/connector
+ */
+struct cn_callback {
+	struct hlist_node node;
+	struct cb_id id;
+	cn_callback_fn fn;
+	unsigned int flags;
+	bool dying;
+	refcount_t users;
+	struct completion released;
+	struct rcu_head rcu;
+	char name[CN_NAME_LEN];
+};
+
+#define CN_TABLE_BITS	5
+
+static DEFINE_MUTEX(cn_table_lock);
+static DEFINE_HASHTABLE(cn_table, CN_TABLE_BITS);
+static BLOCKING_NOTIFIER_HEAD(cn_table_chain);
 
 static u32 cn_id_hash(const struct cb_id *id)
 {
-	return hash_64(((u64)id->idx << 32) | id->val, CN_HASH_BITS);
+	return hash_64(((u64)id->idx << 32) | id->val, CN_TABLE_BITS);
 }
 
-static bool cn_id_equal(const struct cb_id *a, const struct cb_id *b)
-{
-	return a->idx == b->idx && a->val == b->val;
-}
-
-/* Caller holds dev->lock or rcu_read_lock(). */
-static struct cn_callback *cn_table_find(struct cn_dev *dev,
-					 const struct cb_id *id)
+/* Caller holds cn_table_lock or rcu_read_lock(). */
+static struct cn_callback *cn_table_find(const struct cb_id *id)
 {
 	struct cn_callback *cb;
 
-	hlist_for_each_entry_rcu(cb, &dev->callbacks[cn_id_hash(id)], node,
-				 lockdep_is_held(&dev->lock))
-		if (cn_id_equal(&cb->id, id))
+	hlist_for_each_entry_rcu(cb, &cn_table[cn_id_hash(id)], node,
+				 lockdep_is_held(&cn_table_lock))
+		if (cb->id.idx == id->idx && cb->id.val == id->val)
 			return cb;
 	return NULL;
 }
 
-void cn_table_init(struct cn_dev *dev)
+static bool cn_callback_reaches(const struct cn_callback *cb,
+				const struct net *net)
 {
-	mutex_init(&dev->lock);
-	hash_init(dev->callbacks);
+	return (cb->flags & CN_CALLBACK_ALL_NETNS) || net_eq(net, &init_net);
 }
 
-int cn_table_add(struct cn_dev *dev, const struct cb_id *id, const char *name,
-		 cn_callback_fn fn)
+/* Caller holds cn_table_lock: changes are published in their order. */
+static void cn_table_publish(unsigned long action, struct cn_callback *cb)
+{
+	struct cn_notify_info info = {
+		.id = cb->id,
+		.name = cb->name,
+		.all_netns = cb->flags & CN_CALLBACK_ALL_NETNS,
+	};
+
+	lockdep_assert_held(&cn_table_lock);
+	blocking_notifier_call_chain(&cn_table_chain, action, &info);
+}
+
+int cn_table_add(const struct cb_id *id, const char *name,
+		 cn_callback_fn fn, unsigned int flags)
 {
 	struct cn_callback *cb;
 
 	cb = kzalloc(sizeof(*cb), GFP_KERNEL);
 	if (!cb)
 		return -ENOMEM;
-
 	cb->id = *id;
 	cb->fn = fn;
-	cb->group = id->idx;
+	cb->flags = flags;
 	refcount_set(&cb->users, 1);
 	init_completion(&cb->released);
 	strscpy(cb->name, name, sizeof(cb->name));
 
-	mutex_lock(&dev->lock);
-	if (cn_table_find(dev, id)) {
-		mutex_unlock(&dev->lock);
+	mutex_lock(&cn_table_lock);
+	if (cn_table_find(id)) {
+		mutex_unlock(&cn_table_lock);
 		kfree(cb);
 		return -EEXIST;
 	}
-	hlist_add_head_rcu(&cb->node, &dev->callbacks[cn_id_hash(id)]);
-	mutex_unlock(&dev->lock);
-
-	/*
-	 * The entry may be deleted as soon as the lock is dropped: report the
-	 * name the caller gave, truncated as the entry holds it.
-	 */
-	cn_notify_change(dev, id, name, CN_NOTIFY_ADDED);
+	hlist_add_head_rcu(&cb->node, &cn_table[cn_id_hash(id)]);
+	cn_table_publish(CN_NOTIFY_ADDED, cb);
+	mutex_unlock(&cn_table_lock);
 	return 0;
 }
 
-void cn_table_del(struct cn_dev *dev, const struct cb_id *id)
-{
-	struct cn_callback *cb;
-
-	mutex_lock(&dev->lock);
-	cb = cn_table_find(dev, id);
-	if (cb)
-		hlist_del_rcu(&cb->node);
-	mutex_unlock(&dev->lock);
-	if (!cb)
-		return;
-
-	/*
-	 * New lookups can no longer find the entry; a reader that found it
-	 * before the unhash either already holds a reference, which we wait
-	 * for, or fails to take one once ours is gone.
-	 */
-	cn_table_put(cb);
-	wait_for_completion(&cb->released);
-	/* Only now is the callback gone for good: tell who asked. */
-	cn_notify_change(dev, &cb->id, cb->name, CN_NOTIFY_REMOVED);
-	kfree_rcu(cb, rcu);
-}
-
-/**
- * cn_table_get() - find a user and pin it
- * @dev: the connector instance
- * @id: the id to look up
- *
- * Context: any; takes no lock.
- * Return: the entry with a reference the caller drops with cn_table_put(),
- * or NULL when no live entry has @id.
- */
-struct cn_callback *cn_table_get(struct cn_dev *dev, const struct cb_id *id)
-{
-	struct cn_callback *cb;
-
-	rcu_read_lock();
-	cb = cn_table_find(dev, id);
-	if (cb && !refcount_inc_not_zero(&cb->users))
-		cb = NULL;
-	rcu_read_unlock();
-	return cb;
-}
-
-void cn_table_put(struct cn_callback *cb)
+static void cn_table_put(struct cn_callback *cb)
 {
 	/*
 	 * complete() holds the completion's lock while it wakes the deleter,
@@ -137,51 +135,131 @@ void cn_table_put(struct cn_callback *cb)
 		complete(&cb->released);
 }
 
-/**
- * cn_table_group() - multicast group of the user registered for an id
- * @dev: the connector instance
- * @id: the id to look up
- * @group: set to the group when found
- *
- * Context: any; takes no lock.
- * Return: 0, or -ENODEV when no user has @id.
- */
-int cn_table_group(struct cn_dev *dev, const struct cb_id *id, u32 *group)
+void cn_table_del(const struct cb_id *id)
 {
 	struct cn_callback *cb;
-	int err = -ENODEV;
+
+	mutex_lock(&cn_table_lock);
+	cb = cn_table_find(id);
+	if (cb && cb->dying)
+		cb = NULL;	/* another delete is under way */
+	if (cb)
+		WRITE_ONCE(cb->dying, true);
+	mutex_unlock(&cn_table_lock);
+	if (!cb)
+		return;
+
+	/*
+	 * A reader that found the entry either holds a reference already,
+	 * which we wait for, or fails to take one once ours is gone. The
+	 * wait is not under the lock: a running callback may itself
+	 * register or delete other ids.
+	 */
+	cn_table_put(cb);
+	wait_for_completion(&cb->released);
+
+	mutex_lock(&cn_table_lock);
+	hlist_del_rcu(&cb->node);
+	cn_table_publish(CN_NOTIFY_REMOVED, cb);
+	mutex_unlock(&cn_table_lock);
+	kfree_rcu(cb, rcu);
+}
+
+/**
+ * cn_table_call() - hand a message to the callback of its id
+ * @net: network namespace of the sending socket
+ * @msg: the message, already checked
+ * @nsp: netlink parameters of the sender
+ *
+ * Context: process context (the sender's); takes no lock.
+ * Return: true when a callback took the message.
+ */
+bool cn_table_call(const struct net *net, struct cn_msg *msg,
+		   struct netlink_skb_parms *nsp)
+{
+	struct cn_callback *cb;
 
 	rcu_read_lock();
-	cb = cn_table_find(dev, id);
-	if (cb) {
-		*group = cb->group;
-		err = 0;
-	}
+	cb = cn_table_find(&msg->id);
+	/*
+	 * An entry being deleted takes no new callers, so that callers
+	 * overlapping each other cannot keep its delete waiting forever.
+	 */
+	if (cb && (READ_ONCE(cb->dying) || !cn_callback_reaches(cb, net) ||
+		   !refcount_inc_not_zero(&cb->users)))
+		cb = NULL;
 	rcu_read_unlock();
-	return err;
+	if (!cb)
+		return false;
+	cb->fn(msg, nsp);
+	cn_table_put(cb);
+	return true;
 }
 
-bool cn_table_empty(struct cn_dev *dev)
+/**
+ * cn_table_reaches() - is @id registered and reachable from @net?
+ * @net: a network namespace
+ * @id: the id
+ *
+ * Context: any; takes no lock.
+ * Return: true when a callback has @id and @net reaches it.
+ */
+bool cn_table_reaches(const struct net *net, const struct cb_id *id)
 {
-	bool empty;
+	struct cn_callback *cb;
+	bool found;
 
-	mutex_lock(&dev->lock);
-	empty = hash_empty(dev->callbacks);
-	mutex_unlock(&dev->lock);
-	return empty;
+	rcu_read_lock();
+	cb = cn_table_find(id);
+	found = cb && cn_callback_reaches(cb, net);
+	rcu_read_unlock();
+	return found;
 }
 
-/* /proc/net/connector: one line per user, the format userspace knows. */
-int cn_table_show(struct seq_file *m, void *v)
+/* /proc/net/connector: what @net reaches, in the format userspace knows. */
+int cn_table_show(struct seq_file *m, const struct net *net)
 {
-	struct cn_dev *dev = m->private;
 	struct cn_callback *cb;
 	unsigned int bkt;
 
 	seq_puts(m, "Name            ID\n");
-	mutex_lock(&dev->lock);
-	hash_for_each(dev->callbacks, bkt, cb, node)
-		seq_printf(m, "%-15s %u:%u\n", cb->name, cb->id.idx, cb->id.val);
-	mutex_unlock(&dev->lock);
+	rcu_read_lock();
+	hash_for_each_rcu(cn_table, bkt, cb, node)
+		if (cn_callback_reaches(cb, net))
+			seq_printf(m, "%-15s %u:%u\n", cb->name, cb->id.idx,
+				   cb->id.val);
+	rcu_read_unlock();
 	return 0;
 }
+
+/**
+ * cn_notify_register() - be told when connector callbacks come and go
+ * @nb: called with %CN_NOTIFY_ADDED once a callback can be called and
+ *	with %CN_NOTIFY_REMOVED once one can no longer run, with a
+ *	struct cn_notify_info
+ *
+ * Changes are reported one at a time, in the order they took effect, in
+ * the context of the task that made them. The notifier may sleep but must
+ * not register or unregister connector callbacks.
+ *
+ * Context: process context; sleeps.
+ * Return: 0.
+ */
+int cn_notify_register(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&cn_table_chain, nb);
+}
+EXPORT_SYMBOL_GPL(cn_notify_register);
+
+/**
+ * cn_notify_unregister() - stop being told about connector callbacks
+ * @nb: a notifier given to cn_notify_register()
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -ENOENT when @nb was not registered.
+ */
+int cn_notify_unregister(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_unregister(&cn_table_chain, nb);
+}
+EXPORT_SYMBOL_GPL(cn_notify_unregister);

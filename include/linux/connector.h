@@ -47,12 +47,15 @@ int cn_netlink_send(struct cn_msg *msg, u32 portid, u32 group,
  * struct cn_notify_info - a change reported to connector notifiers
  * @id: the id that was registered or unregistered
  * @name: the name its callback was registered with
+ * @all_netns: the callback is reached from every network namespace (a
+ *	service of the connector itself), not only from the initial one
  *
  * The notifier's action is %CN_NOTIFY_ADDED or %CN_NOTIFY_REMOVED.
  */
 struct cn_notify_info {
 	struct cb_id id;
 	const char *name;
+	bool all_netns;
 };
 
 int cn_notify_register(struct notifier_block *nb);
