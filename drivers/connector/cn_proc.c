@@ -2,80 +2,220 @@
 /*
  * Process events connector: reports fork, exec, id changes, session
  * changes, ptrace, comm changes, core dumps and exits to the sockets that
- * asked for them on the CN_IDX_PROC group.
+ * asked for them, a service of the connector in every network namespace.
  *
- * Listener state lives with the socket (in sk_user_data) and goes when the
- * socket closes, whether or not the socket said IGNORE first. What the
- * listeners want in total is kept as one mask, so that the hooks on the
- * fork and exit paths can return at once when nobody wants their event;
- * with no listener at all they are one static branch.
+ * Views. A listener sees the processes as the task that sent its LISTEN
+ * saw them: the pid namespace and user namespace of that task, and the
+ * network namespace of its socket, make up the listener's view, fixed at
+ * LISTEN. A listener receives an event only about a task its pid
+ * namespace shows, with every pid translated into that namespace (0 for a
+ * related task outside it) and every id mapped into its user namespace.
+ * Listeners with the same view share it, and each event is built once per
+ * view that wants it, not once per listener. Views are hashed by pid
+ * namespace: an event looks only at the views of the namespaces that show
+ * its task, so listeners elsewhere cost it nothing.
+ *
+ * Cost with nobody listening: each hook reads one word, the union of what
+ * all listeners want, and returns. Nothing a user does patches kernel
+ * text or holds a global lock for longer than its own bookkeeping.
  */
 
-#include <linux/cred.h>
 #include <linux/cn_proc.h>
+#include <linux/cred.h>
 #include <linux/debugfs.h>
-#include <linux/jump_label.h>
+#include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/init.h>
 #include <linux/ktime.h>
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
-#include <linux/seq_file.h>
+#include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sysctl.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/netlink.h>
+#include <net/sock.h>
 #include <kunit/visibility.h>
 
-#include "cn_internal.h"
+#include "cn_core.h"
+#include "cn_proc_kunit.h"
+
+MODULE_IMPORT_NS(CONNECTOR_CORE);
 
 static const struct cb_id cn_proc_id = { CN_IDX_PROC, CN_VAL_PROC };
 
+/* Bits of the masks: counters are kept for these only. */
+#define CN_PROC_BITS	32
+
+/**
+ * struct cn_proc_view - what a set of listeners may see, and how
+ * @node: link in cn_proc_views, under cn_proc_lock; RCU for readers
+ * @net: network namespace of the listeners' sockets; a listener's socket
+ *	keeps it alive, and the event path only reaches a view under RCU
+ * @pid_ns: pid namespace the listeners see; held
+ * @user_ns: user namespace ids are mapped into; held
+ * @listeners: listeners with this view, under cn_proc_lock
+ * @idle: no listener since @idle_since, under cn_proc_lock
+ * @idle_since: when the last listener left
+ * @bit_users: per mask bit, listeners of this view that want it
+ * @legacy_users: the same, for the listeners without batches
+ * @interest: union of the masks of the view's listeners (READ_ONCE)
+ * @legacy_interest: the same, for the listeners without batches
+ * @streams: the view's batch streams, under cn_proc_lock; RCU for readers
+ * @seq: per CPU, the number of the next event of this view
+ * @free_work: frees the view, its streams and its references after
+ *	readers are done
+ *
+ * A view holds its network namespace: an idle view lives on for a while
+ * after its last listener, with batches that may still be sent there.
+ */
+struct cn_proc_view {
+	struct hlist_node node;
+	struct net *net;
+	struct pid_namespace *pid_ns;
+	struct user_namespace *user_ns;
+	unsigned int listeners;
+	bool idle;
+	unsigned long idle_since;
+	unsigned int bit_users[CN_PROC_BITS];
+	unsigned int legacy_users[CN_PROC_BITS];
+	u32 interest;
+	u32 legacy_interest;
+	struct list_head streams;
+	u32 __percpu *seq;
+	struct rcu_work free_work;
+};
+
+/*
+ * Batches. A listener that asks for them (PROC_CN_MCAST_LISTEN_BATCH) gets
+ * its events packed several to a datagram, each a complete netlink
+ * message. Listeners of one view with one mask share a stream; each stream
+ * gathers one batch per CPU. A batch is sent
+ *  - when it is full (CN_PROC_BATCH_BYTES of messages, about 210 events);
+ *  - when it would no longer fit in the receive buffer of the stream's
+ *    listener with the least room, so that a listener that falls behind
+ *    keeps as many events as its buffer can hold;
+ *  - when its first event is CN_PROC_BATCH_DELAY old and the listeners
+ *    kept up (each had read everything sent before the last batch);
+ *  - when its first event is CN_PROC_BATCH_MAX_DELAY old, in any case;
+ *  - at once, as a datagram of one, when the stream was idle for
+ *    CN_PROC_BATCH_DELAY: a lone event does not wait for company.
+ * A batch is sent in an skb of its own size (a page fragment), so that a
+ * receive buffer is charged for what it holds: about 79 bytes per event
+ * against some 830 for an event in a datagram of its own.
+ * msg->seq counts the stream's events per CPU: every event of a batched
+ * listener's mask is numbered, so a gap means a lost batch, never a
+ * filtered event.
+ */
+#define CN_PROC_BATCH_BYTES	16000
+#define CN_PROC_BATCH_DELAY	(2 * NSEC_PER_MSEC)
+#define CN_PROC_BATCH_MAX_DELAY	(100 * NSEC_PER_MSEC)
+#define CN_PROC_MSG_BYTES	NLMSG_ALIGN(NLMSG_LENGTH(sizeof(struct cn_msg) + \
+						 sizeof(struct proc_event)))
+
+/**
+ * struct cn_proc_batch - a stream's pending events on one CPU
+ * @lock: guards the rest; taken with BH off (the timer runs in softirq)
+ * @buf: CN_PROC_BATCH_BYTES for the pending messages, or NULL until the
+ *	first batch
+ * @len: bytes of @buf in use
+ * @seq: the number of the stream's next event on this CPU
+ * @first_ns: when the first pending message came
+ * @last_ns: when the last datagram was sent
+ * @room: receive buffer left, after the last datagram, in the stream's
+ *	listener with the least
+ * @backlog: at the last send, a listener still had earlier datagrams queued
+ * @timer: sends the batch when it has waited long enough
+ * @stream: the stream this batch belongs to
+ */
+struct cn_proc_batch {
+	spinlock_t lock;	/* the rest; with BH off */
+	char *buf;
+	unsigned int len;
+	u32 seq;
+	u64 first_ns;
+	u64 last_ns;
+	unsigned int room;
+	bool backlog;
+	struct hrtimer timer;
+	struct cn_proc_stream *stream;
+};
+
+/**
+ * struct cn_proc_stream - batched delivery to the listeners of one view
+ *	that want one mask
+ * @node: link in the view's @streams
+ * @view: the view; the stream lives as long as it
+ * @mask: the events of the stream
+ * @listeners: listeners on it, under cn_proc_lock (0: idle)
+ * @batch: per CPU, the pending batch
+ */
+struct cn_proc_stream {
+	struct list_head node;
+	struct cn_proc_view *view;
+	u32 mask;
+	unsigned int listeners;
+	struct cn_proc_batch __percpu *batch;
+};
+
 /**
  * struct cn_proc_listener - process-event state of one socket
- * @mask: the events this socket asked for (never 0)
+ * @view: the view fixed at LISTEN
+ * @stream: the stream of a batched listener, NULL for one without batches
+ * @mask: the events asked for (never 0)
  * @rcu: frees the state after the broadcast filters that may read it
  *
- * Owned by the socket through sk_user_data: set on LISTEN, cleared on
- * IGNORE and when the socket closes. Changes hold cn_proc_lock; the
- * broadcast filter reads it under RCU.
+ * A socket's state is replaced as a whole on every LISTEN, so a filter
+ * reading it sees a view, a stream and a mask that belong together.
  */
 struct cn_proc_listener {
+	struct cn_proc_view *view;
+	struct cn_proc_stream *stream;
 	u32 mask;
 	struct rcu_head rcu;
 };
 
 /*
- * cn_proc_lock serialises listener changes and guards the counters below.
- * cn_proc_bit_users[b] counts the listeners whose mask has bit b;
- * cn_proc_interest has bit b set while that count is not zero, and is read
- * locklessly by the hooks. cn_proc_active is on while any socket listens.
+ * cn_proc_lock guards the views (their list, counters and listener
+ * counts) and the totals below. It is a spinlock held for bookkeeping
+ * only: allocations happen before, frees after.
  */
-static DEFINE_MUTEX(cn_proc_lock);
+static DEFINE_SPINLOCK(cn_proc_lock);
+#define CN_PROC_VIEW_BITS	6
+static DEFINE_HASHTABLE(cn_proc_views, CN_PROC_VIEW_BITS);
 static unsigned int cn_proc_listeners;
-static unsigned int cn_proc_bit_users[32];
+static unsigned int cn_proc_nr_views;
+static unsigned int cn_proc_idle_views;
+static unsigned int cn_proc_bit_users[CN_PROC_BITS];
+/* What some listener wants: read locklessly by the hooks. */
 static u32 cn_proc_interest;
-static DEFINE_STATIC_KEY_FALSE(cn_proc_active);
 
-/*
- * Per CPU, the sequence number of the next event and the lock that keeps
- * numbering and delivery in the same order, so that a listener can detect
- * a lost event as a gap in one CPU's sequence.
- */
+/* Per CPU: events are numbered and sent in the same order. */
 struct cn_proc_cpu {
 	local_lock_t lock;
-	u32 seq;
 };
 
 static DEFINE_PER_CPU(struct cn_proc_cpu, cn_proc_cpu) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
 
-/* What the broadcast filter needs to know about the event in flight. */
-struct cn_proc_match {
-	u32 what;
-	u32 exit_code;
+/* Per network namespace: the LISTEN policy (sysctl). */
+struct cn_proc_net {
+	int restrict_listen;
+	struct ctl_table_header *sysctl;
 };
+
+static unsigned int cn_proc_net_id __read_mostly;
+
+static struct cn_sock_ops cn_proc_sock_ops;
 
 /* Does a listener with @mask want event @what with @exit_code? */
 VISIBLE_IF_KUNIT bool cn_proc_mask_wants(u32 mask, u32 what, u32 exit_code)
@@ -94,142 +234,395 @@ VISIBLE_IF_KUNIT u32 cn_proc_interest_mask(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(cn_proc_interest_mask);
 
+/* The number of listeners now. */
+VISIBLE_IF_KUNIT unsigned int cn_proc_listener_count(void)
+{
+	unsigned int n;
+
+	spin_lock(&cn_proc_lock);
+	n = cn_proc_listeners;
+	spin_unlock(&cn_proc_lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(cn_proc_listener_count);
+
 static bool cn_proc_wanted(u32 what, u32 exit_code)
 {
-	if (!static_branch_unlikely(&cn_proc_active))
-		return false;
 	return cn_proc_mask_wants(cn_proc_interest_mask(), what, exit_code);
 }
 
-/* Broadcast filter: non-zero keeps the event from socket @dsk. */
+/* What the broadcast filter needs to know about the event in flight. */
+struct cn_proc_match {
+	const struct cn_proc_view *view;
+	u32 what;
+	u32 exit_code;
+};
+
+/*
+ * Broadcast filter of an event for the listeners without batches: non-zero
+ * keeps it from socket @dsk.
+ */
 static int cn_proc_filter(struct sock *dsk, struct sk_buff *skb, void *data)
 {
 	const struct cn_proc_match *match = data;
-	struct cn_proc_listener *listener;
+	const struct cn_proc_listener *listener;
 	bool wants;
 
 	rcu_read_lock();
-	listener = rcu_dereference_sk_user_data(dsk);
-	wants = listener && cn_proc_mask_wants(listener->mask, match->what,
-					       match->exit_code);
+	listener = cn_sock_state(dsk, &cn_proc_sock_ops);
+	wants = listener && listener->view == match->view && !listener->stream &&
+		cn_proc_mask_wants(READ_ONCE(listener->mask), match->what,
+				   match->exit_code);
 	rcu_read_unlock();
 	return !wants;
 }
 
-static void cn_proc_broadcast(struct proc_event *ev)
+/* What the broadcast filter of a batch needs, and learns. */
+struct cn_proc_batch_match {
+	const struct cn_proc_stream *stream;
+	unsigned int room;
+	bool backlog;
+};
+
+/*
+ * Broadcast filter of a batch: it goes to the stream's listeners. Notes
+ * the least room left in their receive buffers, and whether one of them
+ * had not read everything sent before.
+ */
+static int cn_proc_batch_filter(struct sock *dsk, struct sk_buff *skb,
+				void *data)
 {
-	struct cn_proc_match match = { .what = ev->what };
-	struct cn_msg hdr = {
-		.id = cn_proc_id,
-		.len = sizeof(*ev),
-	};
+	struct cn_proc_batch_match *match = data;
+	const struct cn_proc_listener *listener;
+	int queued, room;
+	bool wants;
 
-	if (ev->what == PROC_EVENT_EXIT)
-		match.exit_code = ev->event_data.exit.exit_code;
-
-	local_lock(&cn_proc_cpu.lock);
-	hdr.seq = __this_cpu_inc_return(cn_proc_cpu.seq) - 1;
-	ev->cpu = smp_processor_id();
-	cn_send(cn_init_dev(), &hdr, ev, sizeof(*ev), 0, CN_IDX_PROC,
-		GFP_NOWAIT, cn_proc_filter, &match);
-	local_unlock(&cn_proc_cpu.lock);
+	rcu_read_lock();
+	listener = cn_sock_state(dsk, &cn_proc_sock_ops);
+	wants = listener && listener->stream == match->stream;
+	rcu_read_unlock();
+	if (!wants)
+		return 1;
+	queued = atomic_read(&dsk->sk_rmem_alloc);
+	room = READ_ONCE(dsk->sk_rcvbuf) - queued - (int)skb->truesize;
+	match->room = min_t(unsigned int, match->room, max(room, 0));
+	if (queued)
+		match->backlog = true;
+	return 0;
 }
 
-static void cn_proc_parent(struct task_struct *task, __kernel_pid_t *pid,
-			   __kernel_pid_t *tgid)
+static bool cn_proc_view_is_initial(const struct cn_proc_view *view)
+{
+	return !view || view->pid_ns == &init_pid_ns;
+}
+
+/* Numbers of @task in @view; the initial view keeps every task's own. */
+static pid_t cn_proc_pid(struct task_struct *task,
+			 const struct cn_proc_view *view)
+{
+	if (cn_proc_view_is_initial(view))
+		return task->pid;
+	return task_pid_nr_ns(task, view->pid_ns);
+}
+
+static pid_t cn_proc_tgid(struct task_struct *task,
+			  const struct cn_proc_view *view)
+{
+	if (cn_proc_view_is_initial(view))
+		return task->tgid;
+	return task_tgid_nr_ns(task, view->pid_ns);
+}
+
+static void cn_proc_parent(struct task_struct *task,
+			   const struct cn_proc_view *view,
+			   __kernel_pid_t *pid, __kernel_pid_t *tgid)
 {
 	struct task_struct *parent;
 
 	rcu_read_lock();
 	if (pid_alive(task)) {
 		parent = rcu_dereference(task->real_parent);
-		*pid = parent->pid;
-		*tgid = parent->tgid;
+		*pid = cn_proc_pid(parent, view);
+		*tgid = cn_proc_tgid(parent, view);
 	}
 	rcu_read_unlock();
 }
 
 static void cn_proc_fill_ids(struct id_proc_event *id, u32 what,
-			     struct task_struct *task)
+			     struct task_struct *task,
+			     const struct cn_proc_view *view)
 {
+	struct user_namespace *ns = view ? view->user_ns : &init_user_ns;
 	const struct cred *cred;
 
 	rcu_read_lock();
 	cred = __task_cred(task);
 	if (what == PROC_EVENT_UID) {
-		id->r.ruid = from_kuid_munged(&init_user_ns, cred->uid);
-		id->e.euid = from_kuid_munged(&init_user_ns, cred->euid);
+		id->r.ruid = from_kuid_munged(ns, cred->uid);
+		id->e.euid = from_kuid_munged(ns, cred->euid);
 	} else {
-		id->r.rgid = from_kgid_munged(&init_user_ns, cred->gid);
-		id->e.egid = from_kgid_munged(&init_user_ns, cred->egid);
+		id->r.rgid = from_kgid_munged(ns, cred->gid);
+		id->e.egid = from_kgid_munged(ns, cred->egid);
 	}
 	rcu_read_unlock();
 }
 
 /**
- * cn_proc_fill() - build an event about a task
+ * cn_proc_fill() - build an event about a task, as a view sees it
  * @ev: the event; every byte of it is written
  * @what: the event type
  * @task: the task the event is about
  * @tracing: for %PROC_EVENT_PTRACE, true on attach (the tracer is
  *	current) and false on detach
+ * @view: the view, or NULL for the initial namespaces
  *
  * Every event but fork starts with the task's pid and tgid; the rest is
- * per type.
+ * per type. Related tasks the view does not show read 0.
+ *
+ * Return: false when the view does not show @task: nothing to send.
  */
-VISIBLE_IF_KUNIT void cn_proc_fill(struct proc_event *ev, u32 what,
-				   struct task_struct *task, bool tracing)
+VISIBLE_IF_KUNIT bool cn_proc_fill(struct proc_event *ev, u32 what,
+				   struct task_struct *task, bool tracing,
+				   const struct cn_proc_view *view)
 {
+	pid_t pid = cn_proc_pid(task, view);
+
+	if (!pid)
+		return false;
+
 	/* Whole struct: no padding byte may carry stale stack to userspace. */
 	memset(ev, 0, sizeof(*ev));
 	ev->what = what;
 	ev->timestamp_ns = ktime_get_ns();
 
 	if (what == PROC_EVENT_FORK) {
-		cn_proc_parent(task, &ev->event_data.fork.parent_pid,
+		cn_proc_parent(task, view, &ev->event_data.fork.parent_pid,
 			       &ev->event_data.fork.parent_tgid);
-		ev->event_data.fork.child_pid = task->pid;
-		ev->event_data.fork.child_tgid = task->tgid;
-		return;
+		ev->event_data.fork.child_pid = pid;
+		ev->event_data.fork.child_tgid = cn_proc_tgid(task, view);
+		return true;
 	}
 	/* The common initial sequence of every other member of the union. */
-	ev->event_data.exec.process_pid = task->pid;
-	ev->event_data.exec.process_tgid = task->tgid;
+	ev->event_data.exec.process_pid = pid;
+	ev->event_data.exec.process_tgid = cn_proc_tgid(task, view);
 
 	switch (what) {
 	case PROC_EVENT_UID:
 	case PROC_EVENT_GID:
-		cn_proc_fill_ids(&ev->event_data.id, what, task);
+		cn_proc_fill_ids(&ev->event_data.id, what, task, view);
 		break;
 	case PROC_EVENT_PTRACE:
 		if (tracing) {
-			ev->event_data.ptrace.tracer_pid = current->pid;
-			ev->event_data.ptrace.tracer_tgid = current->tgid;
+			ev->event_data.ptrace.tracer_pid =
+				cn_proc_pid(current, view);
+			ev->event_data.ptrace.tracer_tgid =
+				cn_proc_tgid(current, view);
 		}
 		break;
 	case PROC_EVENT_COMM:
 		get_task_comm(ev->event_data.comm.comm, task);
 		break;
 	case PROC_EVENT_COREDUMP:
-		cn_proc_parent(task, &ev->event_data.coredump.parent_pid,
+		cn_proc_parent(task, view, &ev->event_data.coredump.parent_pid,
 			       &ev->event_data.coredump.parent_tgid);
 		break;
 	case PROC_EVENT_EXIT:
 		ev->event_data.exit.exit_code = task->exit_code;
 		ev->event_data.exit.exit_signal = task->exit_signal;
-		cn_proc_parent(task, &ev->event_data.exit.parent_pid,
+		cn_proc_parent(task, view, &ev->event_data.exit.parent_pid,
 			       &ev->event_data.exit.parent_tgid);
 		break;
 	}
+	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(cn_proc_fill);
 
+/* The skb a datagram of @len bytes of messages is charged as, and not more. */
+static unsigned int cn_proc_batch_truesize(unsigned int len)
+{
+	return SKB_TRUESIZE(SKB_DATA_ALIGN(len));
+}
+
+/*
+ * Send the pending messages of @b (held, BH off) to its stream's
+ * listeners, in an skb of their size.
+ */
+static void cn_proc_batch_send(struct cn_proc_batch *b, u64 now)
+{
+	struct cn_proc_batch_match match = {
+		.stream = b->stream,
+		.room = UINT_MAX,
+	};
+	unsigned int len = b->len;
+	struct sk_buff *skb = NULL;
+	void *data;
+
+	lockdep_assert_held(&b->lock);
+	if (!len)
+		return;
+	b->len = 0;
+	b->last_ns = now;
+	data = netdev_alloc_frag(SKB_DATA_ALIGN(len) +
+				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)));
+	if (data) {
+		skb = build_skb(data, SKB_DATA_ALIGN(len) +
+				SKB_DATA_ALIGN(sizeof(struct skb_shared_info)));
+		if (!skb)
+			skb_free_frag(data);
+	}
+	if (!skb)
+		skb = alloc_skb(len, GFP_ATOMIC);
+	if (!skb)
+		return;		/* lost, and the numbers show it */
+	skb_put_data(skb, b->buf, len);
+	cn_broadcast(b->stream->view->net, skb, CN_IDX_PROC, GFP_ATOMIC,
+		     cn_proc_batch_filter, &match);
+	b->room = match.room;
+	b->backlog = match.backlog;
+}
+
+static enum hrtimer_restart cn_proc_batch_timer(struct hrtimer *timer)
+{
+	struct cn_proc_batch *b = container_of(timer, struct cn_proc_batch,
+					       timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	u64 now = ktime_get_ns();
+
+	spin_lock(&b->lock);
+	/* Listeners that fall behind get fuller batches, up to the maximum. */
+	if (b->len && b->backlog &&
+	    now - b->first_ns < CN_PROC_BATCH_MAX_DELAY) {
+		hrtimer_forward_now(timer, ns_to_ktime(CN_PROC_BATCH_DELAY));
+		ret = HRTIMER_RESTART;
+	} else {
+		cn_proc_batch_send(b, now);
+	}
+	spin_unlock(&b->lock);
+	return ret;
+}
+
+/* Append @ev with number @seq to the messages of @b. */
+static void cn_proc_batch_put(struct cn_proc_batch *b, u32 seq,
+			      const struct proc_event *ev)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + b->len);
+	struct cn_msg *msg = nlmsg_data(nlh);
+
+	/* 76 bytes, a multiple of NLMSG_ALIGNTO: no padding to clear. */
+	BUILD_BUG_ON(NLMSG_LENGTH(sizeof(*msg) + sizeof(*ev)) != CN_PROC_MSG_BYTES);
+	*nlh = (struct nlmsghdr) {
+		.nlmsg_len = CN_PROC_MSG_BYTES,
+		.nlmsg_type = NLMSG_DONE,
+		.nlmsg_seq = seq,
+	};
+	*msg = (struct cn_msg) {
+		.id = cn_proc_id,
+		.seq = seq,
+		.len = sizeof(*ev),
+	};
+	memcpy(msg->data, ev, sizeof(*ev));
+	b->len += CN_PROC_MSG_BYTES;
+}
+
+/* Add @ev to this CPU's batch of @stream; with the CPU's local lock held. */
+static void cn_proc_batch_add(struct cn_proc_stream *stream,
+			      const struct proc_event *ev)
+{
+	u64 now = ev->timestamp_ns;
+	struct cn_proc_batch *b;
+	bool idle;
+
+	b = this_cpu_ptr(stream->batch);
+	spin_lock_bh(&b->lock);
+	if (!b->buf) {
+		b->buf = kmalloc(CN_PROC_BATCH_BYTES, GFP_NOWAIT);
+		if (!b->buf) {
+			b->seq++;	/* lost, and the numbers show it */
+			goto out;
+		}
+	}
+	idle = !b->len && now - b->last_ns >= CN_PROC_BATCH_DELAY;
+	if (!b->len)
+		b->first_ns = now;
+	cn_proc_batch_put(b, b->seq++, ev);
+	if (idle || b->len + CN_PROC_MSG_BYTES > CN_PROC_BATCH_BYTES ||
+	    cn_proc_batch_truesize(b->len + CN_PROC_MSG_BYTES) > b->room)
+		cn_proc_batch_send(b, now);
+	else if (!hrtimer_is_queued(&b->timer))
+		hrtimer_start(&b->timer, ns_to_ktime(CN_PROC_BATCH_DELAY),
+			      HRTIMER_MODE_REL_PINNED_SOFT);
+out:
+	spin_unlock_bh(&b->lock);
+}
+
+/*
+ * Number the event in its view and send it, alone, to the view's
+ * listeners without batches that want it.
+ */
+static void cn_proc_send(struct cn_proc_view *view, const struct proc_event *ev,
+			 const struct cn_proc_match *match)
+{
+	struct cn_msg hdr = { .id = cn_proc_id };
+	struct sk_buff *skb;
+
+	hdr.seq = __this_cpu_inc_return(*view->seq) - 1;
+	skb = nlmsg_new(sizeof(hdr) + sizeof(*ev), GFP_NOWAIT);
+	if (!skb)
+		return;
+	cn_msg_append(skb, &hdr, ev, sizeof(*ev));
+	cn_broadcast(view->net, skb, CN_IDX_PROC, GFP_NOWAIT, cn_proc_filter,
+		     (void *)match);
+}
+
+/*
+ * Report @what about @task to every view that shows it and wants it: to
+ * its listeners without batches, and into its streams. The CPU's local
+ * lock keeps one CPU's events numbered and sent in order.
+ */
 static void cn_proc_report(u32 what, struct task_struct *task, bool tracing)
 {
+	struct cn_proc_match match = { .what = what };
+	struct cn_proc_stream *stream;
+	struct pid_namespace *ns;
+	struct cn_proc_view *view;
 	struct proc_event ev;
 
-	cn_proc_fill(&ev, what, task, tracing);
-	cn_proc_broadcast(&ev);
+	if (what == PROC_EVENT_EXIT)
+		match.exit_code = task->exit_code;
+
+	rcu_read_lock();
+	/*
+	 * The namespaces that show @task: its own and every ancestor. A task
+	 * already reaped has no pid left to translate: only the initial
+	 * namespace, which numbers it with its own fields, shows it then.
+	 */
+	ns = task_active_pid_ns(task);
+	if (!ns)
+		ns = &init_pid_ns;
+	local_lock(&cn_proc_cpu.lock);
+	for (; ns; ns = ns->parent) {
+		hash_for_each_possible_rcu(cn_proc_views, view, node,
+					   (unsigned long)ns) {
+			if (view->pid_ns != ns ||
+			    !cn_proc_mask_wants(READ_ONCE(view->interest), what,
+						match.exit_code))
+				continue;
+			if (!cn_proc_fill(&ev, what, task, tracing, view))
+				continue;
+			ev.cpu = smp_processor_id();
+			match.view = view;
+			if (cn_proc_mask_wants(READ_ONCE(view->legacy_interest),
+					       what, match.exit_code))
+				cn_proc_send(view, &ev, &match);
+			list_for_each_entry_rcu(stream, &view->streams, node)
+				if (READ_ONCE(stream->listeners) &&
+				    cn_proc_mask_wants(stream->mask, what,
+						       match.exit_code))
+					cn_proc_batch_add(stream, &ev);
+		}
+	}
+	local_unlock(&cn_proc_cpu.lock);
+	rcu_read_unlock();
 }
 
 void proc_fork_connector(struct task_struct *task)
@@ -286,123 +679,347 @@ void proc_exit_connector(struct task_struct *task)
 }
 
 /*
- * Account a listener's mask in (@delta 1) or out (@delta -1) of the
- * aggregate. Caller holds cn_proc_lock.
- */
-static void cn_proc_account(u32 mask, int delta)
-{
-	u32 interest = 0;
-	int bit;
-
-	lockdep_assert_held(&cn_proc_lock);
-	for (bit = 0; bit < 32; bit++) {
-		if (mask & BIT(bit))
-			cn_proc_bit_users[bit] += delta;
-		if (cn_proc_bit_users[bit])
-			interest |= BIT(bit);
-	}
-	WRITE_ONCE(cn_proc_interest, interest);
-
-	if (delta > 0 && cn_proc_listeners++ == 0)
-		static_branch_enable(&cn_proc_active);
-	else if (delta < 0 && --cn_proc_listeners == 0)
-		static_branch_disable(&cn_proc_active);
-}
-
-/* Caller holds cn_proc_lock, which is what keeps sk_user_data stable. */
-static struct cn_proc_listener *cn_proc_listener_of(struct sock *sk)
-{
-	struct cn_proc_listener *listener;
-
-	lockdep_assert_held(&cn_proc_lock);
-	rcu_read_lock();
-	listener = rcu_dereference_sk_user_data(sk);
-	rcu_read_unlock();
-	return listener;
-}
-
-static int cn_proc_listen(struct sock *sk, u32 mask)
-{
-	struct cn_proc_listener *listener;
-
-	lockdep_assert_held(&cn_proc_lock);
-	listener = cn_proc_listener_of(sk);
-	if (listener) {
-		/* A new filter replaces the old one. */
-		cn_proc_account(listener->mask, -1);
-		WRITE_ONCE(listener->mask, mask);
-		cn_proc_account(mask, 1);
-		return 0;
-	}
-
-	listener = kzalloc(sizeof(*listener), GFP_KERNEL);
-	if (!listener)
-		return -ENOMEM;
-	listener->mask = mask;
-	rcu_assign_sk_user_data(sk, listener);
-	cn_proc_account(mask, 1);
-	return 0;
-}
-
-static void cn_proc_forget(struct sock *sk)
-{
-	struct cn_proc_listener *listener;
-
-	lockdep_assert_held(&cn_proc_lock);
-	listener = cn_proc_listener_of(sk);
-	if (!listener)
-		return;
-	rcu_assign_sk_user_data(sk, NULL);
-	cn_proc_account(listener->mask, -1);
-	kfree_rcu(listener, rcu);
-}
-
-/**
- * cn_proc_release() - drop the process-event state of a closing socket
- * @sk: a NETLINK_CONNECTOR socket being released
+ * Listener bookkeeping, all under cn_proc_lock.
  *
- * Context: process context; sleeps.
+ * A view whose last listener left stays hashed, idle, for a while: a
+ * program that toggles LISTEN and IGNORE finds it again instead of
+ * building a new one each time. cn_proc_reaper frees views idle for a
+ * second; until then an idle view costs events one test of its interest.
  */
-void cn_proc_release(struct sock *sk)
+#define CN_PROC_IDLE	HZ
+
+static void cn_proc_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cn_proc_reaper, cn_proc_reap);
+
+/*
+ * Add (@delta 1) or remove (@delta -1) a listener's @mask in @view and in
+ * the totals; @batched for a listener with batches.
+ */
+static void cn_proc_account(struct cn_proc_view *view, u32 mask,
+			    bool batched, int delta)
 {
-	mutex_lock(&cn_proc_lock);
-	cn_proc_forget(sk);
-	mutex_unlock(&cn_proc_lock);
+	u32 interest = 0, legacy = 0, total = 0;
+	unsigned int bit;
+
+	lockdep_assert_held(&cn_proc_lock);
+	for (bit = 0; bit < CN_PROC_BITS; bit++) {
+		if (mask & BIT(bit)) {
+			view->bit_users[bit] += delta;
+			cn_proc_bit_users[bit] += delta;
+			if (!batched)
+				view->legacy_users[bit] += delta;
+		}
+		if (view->bit_users[bit])
+			interest |= BIT(bit);
+		if (view->legacy_users[bit])
+			legacy |= BIT(bit);
+		if (cn_proc_bit_users[bit])
+			total |= BIT(bit);
+	}
+	WRITE_ONCE(view->interest, interest);
+	WRITE_ONCE(view->legacy_interest, legacy);
+	WRITE_ONCE(cn_proc_interest, total);
+}
+
+/* A new stream of @mask, not in any view yet. */
+static struct cn_proc_stream *cn_proc_stream_new(u32 mask)
+{
+	struct cn_proc_stream *stream;
+	int cpu;
+
+	stream = kzalloc(sizeof(*stream), GFP_KERNEL_ACCOUNT);
+	if (!stream)
+		return NULL;
+	stream->batch = alloc_percpu_gfp(struct cn_proc_batch,
+					 GFP_KERNEL_ACCOUNT);
+	if (!stream->batch) {
+		kfree(stream);
+		return NULL;
+	}
+	stream->mask = mask;
+	for_each_possible_cpu(cpu) {
+		struct cn_proc_batch *b = per_cpu_ptr(stream->batch, cpu);
+
+		spin_lock_init(&b->lock);
+		b->room = UINT_MAX;
+		hrtimer_init(&b->timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_PINNED_SOFT);
+		b->timer.function = cn_proc_batch_timer;
+		b->stream = stream;
+	}
+	return stream;
+}
+
+/* Free @stream, which no reader can reach any more. */
+static void cn_proc_stream_free(struct cn_proc_stream *stream)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct cn_proc_batch *b = per_cpu_ptr(stream->batch, cpu);
+
+		hrtimer_cancel(&b->timer);
+		kfree(b->buf);
+	}
+	free_percpu(stream->batch);
+	kfree(stream);
+}
+
+static struct cn_proc_stream *cn_proc_stream_find(struct cn_proc_view *view,
+						  u32 mask)
+{
+	struct cn_proc_stream *stream;
+
+	lockdep_assert_held(&cn_proc_lock);
+	list_for_each_entry(stream, &view->streams, node)
+		if (stream->mask == mask)
+			return stream;
+	return NULL;
+}
+
+static void cn_proc_view_free(struct cn_proc_view *view)
+{
+	struct cn_proc_stream *stream, *next;
+
+	list_for_each_entry_safe(stream, next, &view->streams, node)
+		cn_proc_stream_free(stream);
+	put_net(view->net);
+	put_pid_ns(view->pid_ns);
+	put_user_ns(view->user_ns);
+	free_percpu(view->seq);
+	kfree(view);
+}
+
+static void cn_proc_view_free_work(struct work_struct *work)
+{
+	cn_proc_view_free(container_of(to_rcu_work(work), struct cn_proc_view,
+				       free_work));
+}
+
+/* A new, unhashed view of the current task through a socket of @net. */
+static struct cn_proc_view *cn_proc_view_new(struct net *net)
+{
+	struct cn_proc_view *view;
+
+	view = kzalloc(sizeof(*view), GFP_KERNEL_ACCOUNT);
+	if (!view)
+		return NULL;
+	view->seq = alloc_percpu_gfp(u32, GFP_KERNEL_ACCOUNT);
+	if (!view->seq) {
+		kfree(view);
+		return NULL;
+	}
+	view->net = get_net(net);
+	view->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	view->user_ns = get_user_ns(current_user_ns());
+	INIT_LIST_HEAD(&view->streams);
+	INIT_RCU_WORK(&view->free_work, cn_proc_view_free_work);
+	return view;
+}
+
+/* The hashed view of the current task through a socket of @net, if any. */
+static struct cn_proc_view *cn_proc_view_find(struct net *net)
+{
+	struct pid_namespace *pid_ns = task_active_pid_ns(current);
+	struct user_namespace *user_ns = current_user_ns();
+	struct cn_proc_view *view;
+
+	lockdep_assert_held(&cn_proc_lock);
+	hash_for_each_possible(cn_proc_views, view, node,
+			       (unsigned long)pid_ns)
+		if (view->net == net && view->pid_ns == pid_ns &&
+		    view->user_ns == user_ns)
+			return view;
+	return NULL;
+}
+
+static void cn_proc_view_hold(struct cn_proc_view *view)
+{
+	lockdep_assert_held(&cn_proc_lock);
+	if (view->idle) {
+		view->idle = false;
+		cn_proc_idle_views--;
+	}
+	view->listeners++;
+}
+
+static void cn_proc_view_release(struct cn_proc_view *view)
+{
+	lockdep_assert_held(&cn_proc_lock);
+	if (--view->listeners)
+		return;
+	view->idle = true;
+	view->idle_since = jiffies;
+	cn_proc_idle_views++;
+	mod_delayed_work(system_wq, &cn_proc_reaper, CN_PROC_IDLE);
+}
+
+/* Free the views idle for CN_PROC_IDLE; look again later for the rest. */
+static void cn_proc_reap(struct work_struct *work)
+{
+	struct cn_proc_view *view;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+	bool again;
+
+	spin_lock(&cn_proc_lock);
+	hash_for_each_safe(cn_proc_views, bkt, tmp, view, node) {
+		if (!view->idle ||
+		    time_before(jiffies, view->idle_since + CN_PROC_IDLE))
+			continue;
+		hash_del_rcu(&view->node);
+		cn_proc_nr_views--;
+		cn_proc_idle_views--;
+		queue_rcu_work(system_wq, &view->free_work);
+	}
+	again = cn_proc_idle_views;
+	spin_unlock(&cn_proc_lock);
+	if (again)
+		mod_delayed_work(system_wq, &cn_proc_reaper, CN_PROC_IDLE);
 }
 
 /*
- * Answer a control message: to the sender alone, with the request's seq
- * and its ack plus one, so the sender can match the answer to its request.
+ * Take @listener off its view, its stream and the totals. The caller owns
+ * it and frees it after readers are done.
  */
-static void cn_proc_ack(const struct cn_msg *req, u32 portid, int err)
+static void cn_proc_unaccount(struct cn_proc_listener *listener)
 {
-	struct proc_event ev;
-	struct cn_msg hdr = {
-		.id = cn_proc_id,
-		.seq = req->seq,
-		.ack = req->ack + 1,
-		.len = sizeof(ev),
-	};
-
-	memset(&ev, 0, sizeof(ev));
-	ev.timestamp_ns = ktime_get_ns();
-	ev.cpu = raw_smp_processor_id();
-	/* The acknowledgment carries a positive errno. */
-	ev.event_data.ack.err = -err;
-	cn_send(cn_init_dev(), &hdr, &ev, sizeof(ev), portid, 0, GFP_KERNEL,
-		NULL, NULL);
+	lockdep_assert_held(&cn_proc_lock);
+	cn_proc_account(listener->view, listener->mask, listener->stream, -1);
+	if (listener->stream)
+		WRITE_ONCE(listener->stream->listeners,
+			   listener->stream->listeners - 1);
+	cn_proc_view_release(listener->view);
 }
 
-/* Returns 0 or a negative errno. */
+/*
+ * LISTEN with @mask from the current task on @sk, with batches or not.
+ * The new mask is accounted before the old one is taken out, so that an
+ * event both masks want is never missed, and a replace leaves the
+ * listener count alone.
+ */
+static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
+{
+	struct cn_proc_stream *stream = NULL, *spare_stream = NULL;
+	struct cn_proc_view *view, *spare_view = NULL;
+	struct cn_proc_listener *listener, *old;
+	struct net *net = sock_net(sk);
+	int err;
+
+	err = cn_sock_attach(sk);
+	if (err)
+		return err;
+	listener = kzalloc(sizeof(*listener), GFP_KERNEL_ACCOUNT);
+	if (!listener)
+		return -ENOMEM;
+
+	/* Find the view and stream, or allocate them outside the lock. */
+	spin_lock(&cn_proc_lock);
+	for (;;) {
+		view = cn_proc_view_find(net);
+		if (!view && spare_view) {
+			view = spare_view;
+			spare_view = NULL;
+			hash_add_rcu(cn_proc_views, &view->node,
+				     (unsigned long)view->pid_ns);
+			cn_proc_nr_views++;
+		}
+		if (view && batched) {
+			stream = cn_proc_stream_find(view, mask);
+			if (!stream && spare_stream) {
+				stream = spare_stream;
+				spare_stream = NULL;
+				stream->view = view;
+				list_add_tail_rcu(&stream->node, &view->streams);
+			}
+		}
+		if (view && (!batched || stream))
+			break;
+		spin_unlock(&cn_proc_lock);
+		if (!view && !spare_view)
+			spare_view = cn_proc_view_new(net);
+		if (batched && !spare_stream)
+			spare_stream = cn_proc_stream_new(mask);
+		if ((!view && !spare_view) || (batched && !spare_stream)) {
+			err = -ENOMEM;
+			goto out;
+		}
+		spin_lock(&cn_proc_lock);
+	}
+
+	cn_proc_view_hold(view);
+	cn_proc_account(view, mask, batched, 1);
+	if (stream)
+		WRITE_ONCE(stream->listeners, stream->listeners + 1);
+	listener->view = view;
+	listener->stream = stream;
+	listener->mask = mask;
+	old = cn_sock_state_swap(sk, &cn_proc_sock_ops, listener);
+	if (old)
+		cn_proc_unaccount(old);
+	else
+		cn_proc_listeners++;
+	spin_unlock(&cn_proc_lock);
+
+	if (old)
+		kfree_rcu(old, rcu);
+	listener = NULL;
+out:
+	kfree(listener);
+	if (spare_view)
+		cn_proc_view_free(spare_view);
+	if (spare_stream)
+		cn_proc_stream_free(spare_stream);
+	return err;
+}
+
+/* IGNORE: @sk stops listening, if it did. */
+static void cn_proc_ignore(struct sock *sk)
+{
+	struct cn_proc_listener *listener;
+
+	spin_lock(&cn_proc_lock);
+	listener = cn_sock_state_swap(sk, &cn_proc_sock_ops, NULL);
+	if (listener) {
+		cn_proc_unaccount(listener);
+		cn_proc_listeners--;
+	}
+	spin_unlock(&cn_proc_lock);
+	if (listener)
+		kfree_rcu(listener, rcu);
+}
+
+/* A listener's socket closed: its state is ours to drop. */
+static void cn_proc_release(struct sock *sk, void *state)
+{
+	struct cn_proc_listener *listener = state;
+
+	spin_lock(&cn_proc_lock);
+	cn_proc_unaccount(listener);
+	cn_proc_listeners--;
+	spin_unlock(&cn_proc_lock);
+	kfree_rcu(listener, rcu);
+}
+
+static struct cn_sock_ops cn_proc_sock_ops = {
+	.owner = THIS_MODULE,
+	.release = cn_proc_release,
+};
+
+static bool cn_proc_may_listen(struct net *net)
+{
+	const struct cn_proc_net *pn = net_generic(net, cn_proc_net_id);
+
+	if (!READ_ONCE(pn->restrict_listen))
+		return true;
+	return ns_capable(current_user_ns(), CAP_NET_ADMIN);
+}
+
+/* Returns 0 or a negative errno for the acknowledgment. */
 static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
 {
 	struct proc_input input;
-	int err = 0;
-
-	/* Ids and pids are reported as the initial namespaces see them. */
-	if (current_user_ns() != &init_user_ns ||
-	    !task_is_in_init_pid_ns(current))
-		return -EPERM;
+	u32 mask;
 
 	if (msg->len == sizeof(input)) {
 		memcpy(&input, msg->data, sizeof(input));
@@ -413,57 +1030,155 @@ static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
 		return -EINVAL;
 	}
 
-	if ((u32)input.event_type & ~(u32)PROC_EVENT_ALL)
-		return -EINVAL;
-	/* An empty mask has always meant "everything". */
-	if (input.event_type == PROC_EVENT_NONE)
-		input.event_type = PROC_EVENT_ALL;
-
-	mutex_lock(&cn_proc_lock);
 	switch (input.mcast_op) {
 	case PROC_CN_MCAST_LISTEN:
-		err = cn_proc_listen(sk, input.event_type);
-		break;
+	case PROC_CN_MCAST_LISTEN_BATCH:
+		/*
+		 * Bits this kernel does not know are ignored, as they always
+		 * were, so that a program built against a newer header (or
+		 * asking for 0xffffffff) still listens; a mask of no known
+		 * event means every event.
+		 */
+		mask = (u32)input.event_type & PROC_EVENT_ALL;
+		if (!mask)
+			mask = PROC_EVENT_ALL;
+		if (!cn_proc_may_listen(sock_net(sk)))
+			return -EPERM;
+		return cn_proc_listen(sk, mask,
+				      input.mcast_op == PROC_CN_MCAST_LISTEN_BATCH);
 	case PROC_CN_MCAST_IGNORE:
-		cn_proc_forget(sk);
-		break;
+		cn_proc_ignore(sk);
+		return 0;
 	default:
-		err = -EINVAL;
-		break;
+		return -EINVAL;
 	}
-	mutex_unlock(&cn_proc_lock);
-	return err;
 }
 
+/*
+ * Every control message is answered, to the sender alone, with the
+ * request's seq and its ack plus one, so that it can be matched to its
+ * request.
+ */
 static void cn_proc_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
 {
+	struct proc_event ev;
 	int err;
 
 	if (!nsp->sk)
 		return;
 	err = cn_proc_control(msg, nsp->sk);
-	cn_proc_ack(msg, nsp->portid, err);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.timestamp_ns = ktime_get_ns();
+	ev.cpu = raw_smp_processor_id();
+	/* The acknowledgment carries a positive errno. */
+	ev.event_data.ack.err = -err;
+	cn_reply(nsp, msg, &ev, sizeof(ev));
 }
 
-/* debugfs connector/proc_events: the listener accounting, for tests. */
+/*
+ * debugfs connector/proc_events, for the root user: the number of
+ * listeners, the union of their masks, and the number of views.
+ */
 static int cn_proc_stats_show(struct seq_file *m, void *v)
 {
-	mutex_lock(&cn_proc_lock);
-	seq_printf(m, "listeners %u\ninterest 0x%08x\n", cn_proc_listeners,
-		   cn_proc_interest);
-	mutex_unlock(&cn_proc_lock);
+	unsigned int listeners = cn_proc_listener_count(), views;
+	u32 interest;
+
+	spin_lock(&cn_proc_lock);
+	views = cn_proc_nr_views;
+	interest = cn_proc_interest;
+	spin_unlock(&cn_proc_lock);
+	seq_printf(m, "listeners %u\ninterest 0x%08x\nviews %u\n", listeners,
+		   interest, views);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(cn_proc_stats);
 
-int cn_proc_init(struct cn_dev *dev)
+static struct ctl_table cn_proc_sysctl[] = {
+	{
+		.procname = "proc_events_restrict",
+		.maxlen = sizeof(int),
+		.mode = 0644,
+		.proc_handler = proc_dointvec_minmax,
+		.extra1 = SYSCTL_ZERO,
+		.extra2 = SYSCTL_ONE,
+	},
+};
+
+static int __net_init cn_proc_net_init(struct net *net)
+{
+	struct cn_proc_net *pn = net_generic(net, cn_proc_net_id);
+	struct ctl_table *table = cn_proc_sysctl;
+
+	/* A new namespace starts with the policy of the initial one. */
+	if (!net_eq(net, &init_net)) {
+		const struct cn_proc_net *init = net_generic(&init_net,
+							     cn_proc_net_id);
+
+		pn->restrict_listen = READ_ONCE(init->restrict_listen);
+	}
+	if (!IS_ENABLED(CONFIG_SYSCTL))
+		return 0;
+	if (!net_eq(net, &init_net)) {
+		table = kmemdup(cn_proc_sysctl, sizeof(cn_proc_sysctl),
+				GFP_KERNEL);
+		if (!table)
+			return -ENOMEM;
+	}
+	table[0].data = &pn->restrict_listen;
+	pn->sysctl = register_net_sysctl_sz(net, "net/connector", table,
+					    ARRAY_SIZE(cn_proc_sysctl));
+	if (!pn->sysctl) {
+		if (table != cn_proc_sysctl)
+			kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __net_exit cn_proc_net_exit(struct net *net)
+{
+	struct cn_proc_net *pn = net_generic(net, cn_proc_net_id);
+	const struct ctl_table *table;
+
+	if (!pn->sysctl)
+		return;
+	table = pn->sysctl->ctl_table_arg;
+	unregister_net_sysctl_table(pn->sysctl);
+	if (table != cn_proc_sysctl)
+		kfree(table);
+}
+
+static struct pernet_operations cn_proc_net_ops = {
+	.init = cn_proc_net_init,
+	.exit = cn_proc_net_exit,
+	.id = &cn_proc_net_id,
+	.size = sizeof(struct cn_proc_net),
+};
+
+static int __init cn_proc_init(void)
 {
 	int err;
 
-	err = cn_table_add(dev, &cn_proc_id, "cn_proc", cn_proc_callback);
+	err = register_pernet_subsys(&cn_proc_net_ops);
 	if (err)
 		return err;
-	debugfs_create_file("proc_events", 0444, dev->debugfs, NULL,
+	err = cn_sock_ops_register(&cn_proc_sock_ops);
+	if (err)
+		goto err_net;
+	/* Last: from here on, listeners can come. */
+	err = cn_add_service(&cn_proc_id, "cn_proc", cn_proc_callback);
+	if (err)
+		goto err_ops;
+	debugfs_create_file("proc_events", 0444, cn_debugfs_dir(), NULL,
 			    &cn_proc_stats_fops);
 	return 0;
+
+err_ops:
+	cn_sock_ops_unregister(&cn_proc_sock_ops);
+err_net:
+	unregister_pernet_subsys(&cn_proc_net_ops);
+	return err;
 }
+device_initcall(cn_proc_init);

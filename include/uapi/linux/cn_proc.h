@@ -11,10 +11,19 @@
 
 #include <linux/types.h>
 
-/* Control operations: start or stop receiving events on this socket. */
+/*
+ * Control operations: start or stop receiving events on this socket.
+ * PROC_CN_MCAST_LISTEN_BATCH listens as PROC_CN_MCAST_LISTEN does, but has
+ * the events delivered several to a datagram, each a complete netlink
+ * message (read them with NLMSG_NEXT()), and numbers them per CPU in the
+ * listener's own sequence, so that a gap in msg->seq means lost events.
+ * Kernels before it answer EINVAL. See connector.rst for when a batch is
+ * sent.
+ */
 enum proc_cn_mcast_op {
 	PROC_CN_MCAST_LISTEN = 1,
-	PROC_CN_MCAST_IGNORE = 2
+	PROC_CN_MCAST_IGNORE = 2,
+	PROC_CN_MCAST_LISTEN_BATCH = 3
 };
 
 /* Every event a listener can ask for. Keep in step with proc_cn_event. */
