@@ -1,88 +1,117 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Kernel connector: notifications of callbacks coming and going.
+ * Kernel connector: notifications of callbacks coming and going, a
+ * service of the connector in every network namespace.
  *
- * Userspace asks with a struct cn_ctl_msg sent to the connector's own id;
- * kernel code subscribes to a notifier chain. Requests belong to the
- * socket that made them and end with it.
+ * A socket asks with a struct cn_ctl_msg sent to the connector's own id;
+ * the connector table's notifier tells us of every change, and we tell
+ * the sockets whose requests match, in the order the changes happened.
+ *
+ * Requests belong to their socket: it keeps them in its own list and
+ * drops them when it closes. Each is also charged to the user who made
+ * it, in that user's user namespace and, as the owner of that namespace,
+ * in every namespace above; no user may hold more than
+ * net.connector.notify_max_user_requests at any level, so no user can
+ * crowd another out. The memory is charged to the requester's memory
+ * cgroup.
  */
 
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/overflow.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysctl.h>
+#include <linux/user_namespace.h>
+#include <net/net_namespace.h>
+#include <net/netlink.h>
 #include <net/sock.h>
 
-#include "cn_internal.h"
+#include "cn_core.h"
 
-#define CN_NOTIFY_MAX_RANGES		64
-#define CN_NOTIFY_PER_SOCKET		16
-#define CN_NOTIFY_MAX_REQUESTS		1024
+MODULE_IMPORT_NS(CONNECTOR_CORE);
 
-const struct cb_id cn_notify_ctl_id = { CN_IDX_CONNECTOR, CN_VAL_CONNECTOR };
+#define CN_NOTIFY_MAX_RANGES	64
+#define CN_NOTIFY_PER_SOCKET	16
+
+static const struct cb_id cn_notify_id = { CN_IDX_CONNECTOR, CN_VAL_CONNECTOR };
 
 /**
- * struct cn_notify_request - one socket's request for notifications
- * @node: link in cn_notify_requests
- * @owner: the requesting socket; only compared, never dereferenced
- * @portid: where notifications go when @group is 0
- * @group: the multicast group notifications go to, or 0
+ * struct cn_notify_sock - the requests of one socket
+ * @sk: the socket; never outlives this state, which its release drops
+ * @net: its network namespace
+ * @portid: its port id, where notifications for it go
+ * @requests: its requests, under cn_notify_lock
+ * @count: number of @requests
+ */
+struct cn_notify_sock {
+	struct sock *sk;
+	struct net *net;
+	u32 portid;
+	struct list_head requests;
+	unsigned int count;
+};
+
+/**
+ * struct cn_notify_request - one request for notifications
+ * @node: link in cn_notify_requests, under cn_notify_lock
+ * @sock_node: link in the owner's @requests
+ * @owner: the socket that asked
+ * @user_ns: user namespace of the user charged for it; held
+ * @uid: the user charged for it
+ * @group: the multicast group notifications go to, or 0 for the owner
  * @nr_idx: number of idx ranges at the start of @ranges
  * @nr_val: number of val ranges after them
  * @ranges: the ranges
  */
 struct cn_notify_request {
 	struct list_head node;
-	const struct sock *owner;
-	u32 portid;
+	struct list_head sock_node;
+	struct cn_notify_sock *owner;
+	struct user_namespace *user_ns;
+	kuid_t uid;
 	u32 group;
 	u32 nr_idx;
 	u32 nr_val;
 	struct cn_notify_req ranges[];
 };
 
-/* cn_notify_lock guards the request list and its count. */
+/**
+ * struct cn_notify_user - requests charged to one user at one level
+ * @node: link in cn_notify_users
+ * @ns: the user namespace; kept alive by the requests charged below it
+ * @uid: the user
+ * @requests: the number charged
+ */
+struct cn_notify_user {
+	struct hlist_node node;
+	const struct user_namespace *ns;
+	kuid_t uid;
+	unsigned int requests;
+};
+
+/*
+ * cn_notify_lock guards every request list, the users and the count. It
+ * is held to deliver, which is when requests are read; deliveries never
+ * wait for a receiver.
+ */
 static DEFINE_MUTEX(cn_notify_lock);
 static LIST_HEAD(cn_notify_requests);
 static unsigned int cn_notify_count;
+static DEFINE_HASHTABLE(cn_notify_users, 6);
 
-static BLOCKING_NOTIFIER_HEAD(cn_notify_chain);
+static int cn_notify_max_user = 128;
+static struct ctl_table_header *cn_notify_sysctl;
 
-/**
- * cn_notify_register() - be told when connector callbacks come and go
- * @nb: called with %CN_NOTIFY_ADDED after a callback was registered and
- *	%CN_NOTIFY_REMOVED after one was unregistered, with a
- *	struct cn_notify_info
- *
- * The notifier runs in the context of the task that registered or
- * unregistered the callback, and must not register or unregister
- * connector callbacks itself.
- *
- * Context: process context; sleeps.
- * Return: 0.
- */
-int cn_notify_register(struct notifier_block *nb)
-{
-	return blocking_notifier_chain_register(&cn_notify_chain, nb);
-}
-EXPORT_SYMBOL_GPL(cn_notify_register);
-
-/**
- * cn_notify_unregister() - stop being told about connector callbacks
- * @nb: a notifier given to cn_notify_register()
- *
- * Context: process context; sleeps.
- * Return: 0, or -ENOENT when @nb was not registered.
- */
-int cn_notify_unregister(struct notifier_block *nb)
-{
-	return blocking_notifier_chain_unregister(&cn_notify_chain, nb);
-}
-EXPORT_SYMBOL_GPL(cn_notify_unregister);
+static struct cn_sock_ops cn_notify_sock_ops;
 
 static bool cn_in_ranges(const struct cn_notify_req *ranges, u32 nr, u32 v)
 {
@@ -103,73 +132,258 @@ static bool cn_notify_matches(const struct cn_notify_request *req,
 	       cn_in_ranges(req->ranges + req->nr_idx, req->nr_val, id->val);
 }
 
-void cn_notify_change(struct cn_dev *dev, const struct cb_id *id,
-		      const char *name, u32 type)
+/*
+ * Send @skb to the socket that made a request, and to no other: its port
+ * id is free for another socket as soon as netlink has unhashed it, which
+ * is before our release runs. Holding the socket's file keeps it hashed
+ * while we send; a socket whose file is already going gets nothing. A
+ * socket the kernel made has no file and is closed by its kernel owner.
+ */
+static void cn_notify_to_owner(struct cn_notify_sock *owner,
+			       struct sk_buff *skb)
 {
-	struct cn_notify_info info = { .id = *id, .name = name };
-	struct cn_notify_msg note = { .type = type, .id = *id };
-	struct cn_msg hdr = { .id = cn_notify_ctl_id, .len = sizeof(note) };
-	struct cn_notify_request *req;
+	struct sock *sk = owner->sk;
+	struct file *file = NULL;
+	bool alive;
 
-	strscpy_pad(note.name, name, sizeof(note.name));
-	blocking_notifier_call_chain(&cn_notify_chain, type, &info);
-
-	mutex_lock(&cn_notify_lock);
-	list_for_each_entry(req, &cn_notify_requests, node) {
-		if (!cn_notify_matches(req, id))
-			continue;
-		/* Best effort, like every netlink delivery. */
-		cn_send(dev, &hdr, &note, sizeof(note),
-			req->group ? 0 : req->portid, req->group, GFP_KERNEL,
-			NULL, NULL);
+	read_lock_bh(&sk->sk_callback_lock);
+	alive = !sock_flag(sk, SOCK_DEAD) && sk->sk_socket;
+	if (alive && sk->sk_socket->file) {
+		file = get_file_active(&sk->sk_socket->file);
+		alive = file;
 	}
-	mutex_unlock(&cn_notify_lock);
+	read_unlock_bh(&sk->sk_callback_lock);
+
+	if (alive)
+		cn_unicast(owner->net, skb, owner->portid);
+	else
+		kfree_skb(skb);
+	if (file)
+		fput(file);
 }
 
-/* Drop @owner's requests for @group, or all of them when @all. */
-static void cn_notify_drop(const struct sock *owner, u32 group, bool all)
+static void cn_notify_deliver(struct cn_notify_request *req,
+			      const struct cn_notify_msg *note)
 {
+	struct cn_msg hdr = { .id = cn_notify_id };
+	struct sk_buff *skb;
+
+	skb = nlmsg_new(sizeof(hdr) + sizeof(*note), GFP_KERNEL);
+	if (!skb)
+		return;
+	cn_msg_append(skb, &hdr, note, sizeof(*note));
+	/* Best effort, like every netlink delivery: a full queue drops it. */
+	if (req->group)
+		cn_broadcast(req->owner->net, skb, req->group, GFP_KERNEL,
+			     NULL, NULL);
+	else
+		cn_notify_to_owner(req->owner, skb);
+}
+
+/* The table's notifier: runs under its lock, one change at a time. */
+static int cn_notify_change(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	const struct cn_notify_info *info = data;
+	struct cn_notify_msg note = { .type = action, .id = info->id };
+	struct cn_notify_request *req;
+
+	strscpy_pad(note.name, info->name, sizeof(note.name));
+	mutex_lock(&cn_notify_lock);
+	list_for_each_entry(req, &cn_notify_requests, node) {
+		/* A namespace hears of the ids it can reach. */
+		if (!info->all_netns && !net_eq(req->owner->net, &init_net))
+			continue;
+		if (cn_notify_matches(req, &info->id))
+			cn_notify_deliver(req, &note);
+	}
+	mutex_unlock(&cn_notify_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block cn_notify_nb = {
+	.notifier_call = cn_notify_change,
+};
+
+static struct cn_notify_user *cn_notify_user_find(const struct user_namespace *ns,
+						  kuid_t uid)
+{
+	struct cn_notify_user *user;
+
+	hash_for_each_possible(cn_notify_users, user, node,
+			       (unsigned long)ns ^ __kuid_val(uid))
+		if (user->ns == ns && uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+/*
+ * Uncharge one request from (@ns, @uid) and the owners above, up to but
+ * not including @stop (NULL: all the way up).
+ */
+static void cn_notify_uncharge(const struct user_namespace *ns, kuid_t uid,
+			       const struct user_namespace *stop)
+{
+	struct cn_notify_user *user;
+
+	lockdep_assert_held(&cn_notify_lock);
+	for (; ns && ns != stop; uid = ns->owner, ns = ns->parent) {
+		user = cn_notify_user_find(ns, uid);
+		if (WARN_ON_ONCE(!user))
+			continue;
+		if (--user->requests)
+			continue;
+		hash_del(&user->node);
+		kfree(user);
+	}
+}
+
+/* Charge one request to (@ns, @uid) and the owners above. */
+static int cn_notify_charge(const struct user_namespace *ns, kuid_t uid)
+{
+	int max = READ_ONCE(cn_notify_max_user);
+	const struct user_namespace *level = ns;
+	struct cn_notify_user *user;
+	kuid_t who = uid;
+	int err = 0;
+
+	lockdep_assert_held(&cn_notify_lock);
+	for (; level; who = level->owner, level = level->parent) {
+		user = cn_notify_user_find(level, who);
+		if (!user) {
+			user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+			if (!user) {
+				err = -ENOMEM;
+				break;
+			}
+			user->ns = level;
+			user->uid = who;
+			hash_add(cn_notify_users, &user->node,
+				 (unsigned long)level ^ __kuid_val(who));
+		}
+		if (user->requests >= max) {
+			if (!user->requests) {
+				hash_del(&user->node);
+				kfree(user);
+			}
+			err = -ENOSPC;
+			break;
+		}
+		user->requests++;
+	}
+	if (err)
+		cn_notify_uncharge(ns, uid, level);
+	return err;
+}
+
+/* Unlink and free @req. */
+static void cn_notify_drop(struct cn_notify_request *req)
+{
+	lockdep_assert_held(&cn_notify_lock);
+	list_del(&req->node);
+	list_del(&req->sock_node);
+	req->owner->count--;
+	cn_notify_count--;
+	cn_notify_uncharge(req->user_ns, req->uid, NULL);
+	put_user_ns(req->user_ns);
+	kfree(req);
+}
+
+/* The requests of a closing socket: its own, nobody else's. */
+static void cn_notify_release(struct sock *sk, void *state)
+{
+	struct cn_notify_sock *owner = state;
 	struct cn_notify_request *req, *next;
 
 	mutex_lock(&cn_notify_lock);
-	list_for_each_entry_safe(req, next, &cn_notify_requests, node) {
-		if (req->owner != owner || (!all && req->group != group))
-			continue;
-		list_del(&req->node);
-		cn_notify_count--;
-		kfree(req);
-	}
+	list_for_each_entry_safe(req, next, &owner->requests, sock_node)
+		cn_notify_drop(req);
 	mutex_unlock(&cn_notify_lock);
+	kfree(owner);
 }
 
-void cn_notify_release(struct sock *sk)
+static struct cn_sock_ops cn_notify_sock_ops = {
+	.owner = THIS_MODULE,
+	.release = cn_notify_release,
+};
+
+/* The requests state of @sk, set up on first use. */
+static struct cn_notify_sock *cn_notify_sock_of(struct sock *sk, u32 portid)
 {
-	cn_notify_drop(sk, 0, true);
+	struct cn_notify_sock *owner, *old;
+
+	owner = cn_sock_state(sk, &cn_notify_sock_ops);
+	if (owner)
+		return owner;
+	if (cn_sock_attach(sk))
+		return NULL;
+	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
+	if (!owner)
+		return NULL;
+	owner->sk = sk;
+	owner->net = sock_net(sk);
+	owner->portid = portid;
+	INIT_LIST_HEAD(&owner->requests);
+	/* Only this socket's callbacks set its slot, under our lock. */
+	lockdep_assert_held(&cn_notify_lock);
+	old = cn_sock_state_swap(sk, &cn_notify_sock_ops, owner);
+	WARN_ON_ONCE(old);
+	return owner;
 }
 
-static int cn_notify_add(struct cn_notify_request *req)
+/* Withdraw @sk's requests for @group. */
+static void cn_notify_withdraw(struct sock *sk, u32 group)
 {
-	struct cn_notify_request *other;
-	unsigned int mine = 0;
-	int err = 0;
+	struct cn_notify_request *req, *next;
+	struct cn_notify_sock *owner;
 
 	mutex_lock(&cn_notify_lock);
-	list_for_each_entry(other, &cn_notify_requests, node)
-		mine += other->owner == req->owner;
-	if (mine >= CN_NOTIFY_PER_SOCKET ||
-	    cn_notify_count >= CN_NOTIFY_MAX_REQUESTS) {
-		err = -ENOSPC;
-	} else {
-		list_add_tail(&req->node, &cn_notify_requests);
-		cn_notify_count++;
-	}
+	owner = cn_sock_state(sk, &cn_notify_sock_ops);
+	if (owner)
+		list_for_each_entry_safe(req, next, &owner->requests, sock_node)
+			if (req->group == group)
+				cn_notify_drop(req);
 	mutex_unlock(&cn_notify_lock);
+}
+
+/* File @req for @nsp's socket, charged to the current user. */
+static int cn_notify_add(struct cn_notify_request *req,
+			 const struct netlink_skb_parms *nsp)
+{
+	struct cn_notify_sock *owner;
+	int err;
+
+	req->user_ns = get_user_ns(current_user_ns());
+	req->uid = current_euid();
+
+	mutex_lock(&cn_notify_lock);
+	owner = cn_notify_sock_of(nsp->sk, nsp->portid);
+	if (!owner) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (owner->count >= CN_NOTIFY_PER_SOCKET) {
+		err = -ENOSPC;
+		goto out;
+	}
+	err = cn_notify_charge(req->user_ns, req->uid);
+	if (err)
+		goto out;
+	req->owner = owner;
+	list_add_tail(&req->node, &cn_notify_requests);
+	list_add_tail(&req->sock_node, &owner->requests);
+	owner->count++;
+	cn_notify_count++;
+out:
+	mutex_unlock(&cn_notify_lock);
+	if (err)
+		put_user_ns(req->user_ns);
 	return err;
 }
 
 /* Returns 0 or a negative errno for the acknowledgment. */
 static int cn_notify_request(const struct cn_msg *msg,
-			     struct netlink_skb_parms *nsp)
+			     const struct netlink_skb_parms *nsp)
 {
 	const struct cn_ctl_msg *ctl = (const struct cn_ctl_msg *)msg->data;
 	struct cn_notify_request *req;
@@ -188,19 +402,17 @@ static int cn_notify_request(const struct cn_msg *msg,
 		return -EINVAL;
 	if (ctl->group > CN_NETLINK_USERS + 0xf)
 		return -EINVAL;
-	if (ctl->group && !sk_net_capable(nsp->sk, CAP_NET_ADMIN))
+	if (ctl->group && !cn_sender_capable(nsp, CAP_NET_ADMIN))
 		return -EPERM;
 
 	if (!nr) {
-		cn_notify_drop(nsp->sk, ctl->group, false);
+		cn_notify_withdraw(nsp->sk, ctl->group);
 		return 0;
 	}
 
-	req = kmalloc(struct_size(req, ranges, nr), GFP_KERNEL);
+	req = kmalloc(struct_size(req, ranges, nr), GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return -ENOMEM;
-	req->owner = nsp->sk;
-	req->portid = nsp->portid;
 	req->group = ctl->group;
 	req->nr_idx = ctl->idx_notify_num;
 	req->nr_val = ctl->val_notify_num;
@@ -215,7 +427,7 @@ static int cn_notify_request(const struct cn_msg *msg,
 		}
 	}
 
-	err = cn_notify_add(req);
+	err = cn_notify_add(req, nsp);
 	if (err)
 		kfree(req);
 	return err;
@@ -224,21 +436,17 @@ static int cn_notify_request(const struct cn_msg *msg,
 static void cn_notify_ctl(struct cn_msg *msg, struct netlink_skb_parms *nsp)
 {
 	struct cn_notify_msg answer = { .type = CN_NOTIFY_ACK };
-	struct cn_msg hdr = {
-		.id = cn_notify_ctl_id,
-		.seq = msg->seq,
-		.ack = msg->ack + 1,
-		.len = sizeof(answer),
-	};
 
 	if (!nsp->sk)
 		return;
 	answer.err = -cn_notify_request(msg, nsp);
-	cn_send(cn_init_dev(), &hdr, &answer, sizeof(answer), nsp->portid, 0,
-		GFP_KERNEL, NULL, NULL);
+	cn_reply(nsp, msg, &answer, sizeof(answer));
 }
 
-/* debugfs connector/notify_requests: the number of requests, for tests. */
+/*
+ * debugfs connector/notify_requests, for the root user: the number of
+ * requests in all.
+ */
 static int cn_notify_stats_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&cn_notify_lock);
@@ -248,14 +456,65 @@ static int cn_notify_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(cn_notify_stats);
 
-int cn_notify_init(struct cn_dev *dev)
+static struct ctl_table cn_notify_sysctl_table[] = {
+	{
+		.procname = "notify_max_user_requests",
+		.data = &cn_notify_max_user,
+		.maxlen = sizeof(int),
+		.mode = 0644,
+		.proc_handler = proc_dointvec_minmax,
+		.extra1 = SYSCTL_ZERO,
+	},
+};
+
+static struct dentry *cn_notify_debugfs;
+
+static int __init cn_notify_init(void)
 {
 	int err;
 
-	err = cn_table_add(dev, &cn_notify_ctl_id, "cn_notify", cn_notify_ctl);
+	/* The limit is the system's: only the initial namespace sets it. */
+	cn_notify_sysctl = register_net_sysctl(&init_net, "net/connector",
+					       cn_notify_sysctl_table);
+	if (!cn_notify_sysctl && IS_ENABLED(CONFIG_SYSCTL))
+		return -ENOMEM;
+	err = cn_sock_ops_register(&cn_notify_sock_ops);
 	if (err)
-		return err;
-	debugfs_create_file("notify_requests", 0444, dev->debugfs, NULL,
-			    &cn_notify_stats_fops);
+		goto err_sysctl;
+	err = cn_notify_register(&cn_notify_nb);
+	if (err)
+		goto err_ops;
+	/* Last: from here on, requests can come. */
+	err = cn_add_service(&cn_notify_id, "cn_notify", cn_notify_ctl);
+	if (err)
+		goto err_nb;
+	cn_notify_debugfs = debugfs_create_file("notify_requests", 0444,
+						cn_debugfs_dir(), NULL,
+						&cn_notify_stats_fops);
 	return 0;
+
+err_nb:
+	cn_notify_unregister(&cn_notify_nb);
+err_ops:
+	cn_sock_ops_unregister(&cn_notify_sock_ops);
+err_sysctl:
+	if (cn_notify_sysctl)
+		unregister_net_sysctl_table(cn_notify_sysctl);
+	return err;
 }
+module_init(cn_notify_init);
+
+static void __exit cn_notify_exit(void)
+{
+	/* Sockets with requests pin this module: none is left. */
+	debugfs_remove(cn_notify_debugfs);
+	cn_del_service(&cn_notify_id);
+	cn_notify_unregister(&cn_notify_nb);
+	cn_sock_ops_unregister(&cn_notify_sock_ops);
+	if (cn_notify_sysctl)
+		unregister_net_sysctl_table(cn_notify_sysctl);
+}
+module_exit(cn_notify_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Kernel connector: notifications of callbacks coming and going");
