@@ -9,6 +9,9 @@
  *   ucon                 listen to cn_test's broadcasts
  *   ucon -s 10           send 10 messages, print the replies and broadcasts
  *   ucon -n 5 -t 10      stop after 5 messages or 10 seconds
+ *   ucon -w -g 0         ask to be told when cn_test's id is registered or
+ *                        unregistered (callback notifications), and print
+ *                        what the connector says
  */
 
 #include <errno.h>
@@ -28,12 +31,14 @@
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"Usage: %s [-i idx] [-v val] [-g group] [-s count] [-n max] [-t seconds]\n"
+		"Usage: %s [-i idx] [-v val] [-g group] [-s count] [-n max] [-t seconds] [-w]\n"
 		"  -i, -v  connector id to send to (default %u.%u, cn_test)\n"
 		"  -g      multicast group to join, 0 for none (default: idx)\n"
 		"  -s      send a burst of count messages\n"
 		"  -n      exit after receiving max messages\n"
-		"  -t      exit after seconds without a message (default: never)\n",
+		"  -t      exit after seconds without a message (default: never)\n"
+		"  -w      watch: ask to be told when the id is registered or\n"
+		"          unregistered (callback notifications)\n",
 		prog, CN_NETLINK_USERS + 3, 0x456);
 	exit(2);
 }
@@ -72,6 +77,70 @@ static int send_one(int fd, struct cb_id id, unsigned int seq)
 	return 0;
 }
 
+/* Ask the connector to report registrations of @id's idx and val. */
+static int watch(int fd, struct cb_id id)
+{
+	struct {
+		struct cn_ctl_msg ctl;
+		struct cn_notify_req ranges[2];
+	} req = {
+		.ctl = {
+			.idx_notify_num = 1,
+			.val_notify_num = 1,
+			.len = 2 * sizeof(struct cn_notify_req),
+		},
+		.ranges = { { id.idx, 1 }, { id.val, 1 } },
+	};
+	char buf[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof(req))] = { 0 };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct cn_msg *msg = NLMSG_DATA(nlh);
+
+	msg->id.idx = CN_IDX_CONNECTOR;
+	msg->id.val = CN_VAL_CONNECTOR;
+	msg->seq = 1;
+	msg->len = sizeof(req);
+	memcpy(msg->data, &req, sizeof(req));
+	nlh->nlmsg_len = NLMSG_LENGTH(sizeof(*msg) + msg->len);
+	nlh->nlmsg_type = NLMSG_DONE;
+	if (send(fd, nlh, nlh->nlmsg_len, 0) < 0) {
+		perror("send");
+		return -1;
+	}
+	printf("asked to be told when [%u.%u] comes or goes\n", id.idx, id.val);
+	return 0;
+}
+
+static const char *note_type(unsigned int type)
+{
+	switch (type) {
+	case CN_NOTIFY_ACK:
+		return "ack";
+	case CN_NOTIFY_ADDED:
+		return "added";
+	case CN_NOTIFY_REMOVED:
+		return "removed";
+	}
+	return "?";
+}
+
+/* What the connector itself says: an answer or a notification. */
+static void print_note(const struct cn_msg *msg)
+{
+	struct cn_notify_msg note;
+
+	if (msg->len < sizeof(note)) {
+		printf("recv    [connector] short message, len=%u\n", msg->len);
+		return;
+	}
+	memcpy(&note, msg->data, sizeof(note));
+	note.name[sizeof(note.name) - 1] = '\0';
+	if (note.type == CN_NOTIFY_ACK)
+		printf("recv    [connector] ack seq=%u err=%u\n", msg->seq, note.err);
+	else
+		printf("recv    [connector] %s [%u.%u] \"%s\"\n", note_type(note.type),
+		       note.id.idx, note.id.val, note.name);
+}
+
 static void print_msg(const struct cn_msg *msg)
 {
 	unsigned int i, printable = msg->len > 0;
@@ -91,10 +160,10 @@ int main(int argc, char **argv)
 	struct cb_id id = { CN_NETLINK_USERS + 3, 0x456 };
 	unsigned int burst = 0, max = 0, timeout = 0, got = 0, i;
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK };
-	int group = -1, fd, opt;
+	int group = -1, fd, opt, watching = 0;
 	char *buf;
 
-	while ((opt = getopt(argc, argv, "i:v:g:s:n:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "i:v:g:s:n:t:wh")) != -1) {
 		switch (opt) {
 		case 'i':
 			id.idx = number(optarg, argv[0]);
@@ -113,6 +182,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			timeout = number(optarg, argv[0]);
+			break;
+		case 'w':
+			watching = 1;
 			break;
 		default:
 			usage(argv[0]);
@@ -141,6 +213,8 @@ int main(int argc, char **argv)
 		printf("joined group %d\n", group);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	if (watching && watch(fd, id) < 0)
+		return 1;
 	for (i = 0; i < burst; i++)
 		if (send_one(fd, id, i) < 0)
 			return 1;
@@ -171,9 +245,19 @@ int main(int argc, char **argv)
 		}
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
 		     nlh = NLMSG_NEXT(nlh, len)) {
-			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct cn_msg)))
+			struct cn_msg *msg = NLMSG_DATA(nlh);
+
+			/* Trust no length the message does not hold. */
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) ||
+			    msg->len > nlh->nlmsg_len - NLMSG_LENGTH(sizeof(*msg))) {
+				printf("recv    malformed message, skipped\n");
 				continue;
-			print_msg(NLMSG_DATA(nlh));
+			}
+			if (msg->id.idx == CN_IDX_CONNECTOR &&
+			    msg->id.val == CN_VAL_CONNECTOR)
+				print_note(msg);
+			else
+				print_msg(msg);
 			got++;
 		}
 	}
