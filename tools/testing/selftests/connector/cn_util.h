@@ -161,6 +161,114 @@ static inline const char *cn_test_unavailable(void)
 	return NULL;
 }
 
+/*
+ * A bound socket whose receive buffer is @rcvbuf bytes as SO_RCVBUF takes
+ * them (the kernel doubles the value, and raises it to its minimum).
+ */
+static inline int cn_socket_rcvbuf(int rcvbuf)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK };
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The netlink port id of @fd, 0 when it has none. */
+static inline __u32 cn_portid(int fd)
+{
+	struct sockaddr_nl addr = { 0 };
+	socklen_t len = sizeof(addr);
+
+	if (getsockname(fd, (struct sockaddr *)&addr, &len))
+		return 0;
+	return addr.nl_pid;
+}
+
+/* Write all of @text to @path: 0, or -1 with errno set. */
+static inline int cn_write_file(const char *path, const char *text)
+{
+	ssize_t len = strlen(text), done;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	done = write(fd, text, len);
+	err = errno;
+	close(fd);
+	if (done == len)
+		return 0;
+	errno = done < 0 ? err : EIO;
+	return -1;
+}
+
+/* The number a file starts with; -1 when it cannot be read. */
+static inline long cn_read_number(const char *path)
+{
+	char text[64];
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	text[len] = 0;
+	return strtol(text, NULL, 10);
+}
+
+/* A numeric parameter of a loaded module; -1 when it cannot be read. */
+static inline long cn_module_param(const char *module, const char *param)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
+		 param);
+	return cn_read_number(path);
+}
+
+/*
+ * Up to @max CPUs this task may run on, lowest first; returns how many.
+ * Raw system calls: no _GNU_SOURCE needed by the includer.
+ */
+static inline int cn_cpus(int *cpus, int max)
+{
+	unsigned long mask[16] = { 0 };
+	int bits = 8 * sizeof(mask[0]), n = 0, cpu;
+	long len;
+
+	len = syscall(__NR_sched_getaffinity, 0, sizeof(mask), mask);
+	if (len <= 0)
+		return 0;
+	for (cpu = 0; cpu < 8 * len && n < max; cpu++)
+		if (mask[cpu / bits] & (1UL << (cpu % bits)))
+			cpus[n++] = cpu;
+	return n;
+}
+
+/* Run the calling task on @cpu only: 0, or -1. */
+static inline int cn_pin(int cpu)
+{
+	unsigned long mask[16] = { 0 };
+	int bits = 8 * sizeof(mask[0]);
+
+	if (cpu < 0 || cpu >= 8 * (int)sizeof(mask))
+		return -1;
+	mask[cpu / bits] = 1UL << (cpu % bits);
+	return syscall(__NR_sched_setaffinity, 0, sizeof(mask), mask) ? -1 : 0;
+}
+
 static inline bool cn_module_loaded(const char *name)
 {
 	char path[128];
