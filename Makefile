@@ -1,7 +1,7 @@
 # Kernel connector for Linux 6.12: build, boot and test harness.
 # See README.md.
 
-.PHONY: all run test shell build series bench against-stock clean distclean
+.PHONY: all run test shell build series bench against-stock mutants clean distclean
 
 all: run
 
@@ -15,7 +15,7 @@ test:
 
 # A shell in the guest (interactive; Ctrl-a x leaves).
 shell: build
-	@scripts/boot.sh base shell /dev/null
+	@scripts/boot.sh test shell /dev/null
 
 # The patch series for Linux 6.12, in out/series/.
 series:
@@ -30,11 +30,16 @@ bench:
 against-stock:
 	@scripts/against-stock.sh
 
+# Plant each bug a test names, one at a time, and show the test fails.
+mutants:
+	@scripts/deps.sh
+	@scripts/mutants.py
+
 build:
 	@scripts/deps.sh
 	@scripts/prepare-tree.sh
-	@scripts/build-kernel.sh base build/src configs/base.config
-	@scripts/build-guest.sh base build/src
+	@scripts/build-kernel.sh test build/src configs/base.config configs/debug.config
+	@scripts/build-guest.sh test build/src
 
 clean:
 	rm -rf build/obj-* build/logs

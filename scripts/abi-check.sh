@@ -122,6 +122,7 @@ LIST
 # Ours only: the callback notification messages, as older kernels defined
 # the request (struct cn_notify_req, struct cn_ctl_msg), and the answer.
 cat > "$work/notify.list" <<'LIST'
+PROC_CN_MCAST_LISTEN_BATCH = 3
 CN_IDX_CONNECTOR = 4294967295
 CN_VAL_CONNECTOR = 4294967295
 sizeof(struct cn_notify_req) = 8

@@ -1,10 +1,10 @@
 #!/bin/bash
 # check-static.sh: sparse (make C=2) and W=1 over every kernel file we own,
-# in the base build; any diagnostic fails.
+# in the test kernel's build; any diagnostic fails.
 . "$(dirname "$0")/lib.sh"
 "$TOP/scripts/prepare-tree.sh"
-obj=$BUILD/obj-base
-[ -f "$obj/.config" ] || die "build the base kernel first"
+obj=$BUILD/obj-test
+[ -f "$obj/.config" ] || die "build the test kernel first"
 logf=$(mktemp)
 trap 'rm -f "$logf"' EXIT
 make -C "$SRC" O="$obj" CC="ccache gcc" C=2 W=1 -j"$(nproc)" \
