@@ -1,47 +1,79 @@
 #!/bin/bash
-# check-series.sh: generate the series, then check that it applies with
-# git am to the pristine base, that checkpatch --strict has nothing to say
-# about any patch, and that the kernel builds after every patch.
+# check-series.sh LOGDIR: generate the series, then check that it applies
+# with git am to the pristine base, that checkpatch --strict has nothing to
+# say about any patch, and that the kernel builds after every patch. Each
+# step that changes the kernel before it is final (the uapi, the core,
+# process events, notifications, KUnit) is booted and runs the tests that
+# exist at that step (guest/step.sh), with results in LOGDIR/stepN.results;
+# the steps after them build the kernel the full suite tests.
+#
+# The steps are built in the test kernel's own object directory, from its
+# own source tree: kbuild rebuilds only what each step changes. The tree
+# is put back in its final state at the end.
 . "$(dirname "$0")/lib.sh"
+logs=$1
 "$TOP/scripts/make-series.sh"
 G=$BUILD/series
+R=$G/repo
 OUT=${SERIES_OUT:-$TOP/out/series}
 patches=$(ls "$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v 0000-cover-letter)
 status=0
+restore() { "$TOP/scripts/prepare-tree.sh"; }
+trap restore EXIT
 
 # 1. git am on a clean checkout of the base.
 am=$G/am
-git -C "$G/src" worktree remove --force "$am" 2>/dev/null || rm -rf "$am"
-git -C "$G/src" worktree prune
-git -C "$G/src" worktree add -q --detach "$am" base
+git -C "$R" worktree add -q --detach "$am" step0
 if git -C "$am" -c user.name=check -c user.email=check@localhost am -q $patches; then
 	echo "git am: $(echo $patches | wc -w) patches apply to the pristine base"
 else
 	echo "git am: the series does not apply"; status=1
 fi
-git -C "$G/src" worktree remove --force "$am"
+git -C "$R" worktree remove --force "$am"
 
 # 2. checkpatch on every patch. /usr/bin first: Debian's python3 has the
 # modules the kernel's spdxcheck needs; another python3 on PATH may not.
 for p in $patches; do
-	out=$(cd "$G/src" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --no-summary "$p" 2>&1)
+	out=$(cd "$R" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --no-summary "$p" 2>&1)
 	if [ -n "$out" ]; then echo "$out"; status=1; fi
 done
-if [ $status = 0 ]; then echo "checkpatch --strict: nothing to say about any patch"; fi
+[ $status = 0 ] && echo "checkpatch --strict: nothing to say about any patch"
 
-# 3. Build after every patch (base configuration), in build/series/obj so
-# that compiler command lines match the normal build's and ccache hits.
-for c in $(git -C "$G/src" rev-list --reverse base..series); do
-	subject=$(git -C "$G/src" log -1 --format=%s "$c")
-	git -C "$G/src" checkout -q "$c"
-	# Configure anew at each step: the step may bring options of its own.
-	rm -f "$G/obj/.fragments"
-	if ALLOW_UNKNOWN=1 OBJ=$G/obj "$TOP/scripts/build-kernel.sh" bisect "$G/src" "$TOP/configs/base.config" >"$G/build.log" 2>&1; then
-		echo "builds: $subject"
+# 3. Every step builds; the early ones boot and pass their tests.
+frags=("$TOP/configs/base.config" "$TOP/configs/debug.config")
+n=$(echo $patches | wc -w)
+for i in $(seq 1 "$n"); do
+	subject=$(git -C "$R" log -1 --format=%s "step$i")
+	step=$G/step
+	rm -rf "$step" && mkdir -p "$step"
+	git -C "$R" archive "step$i" -- $OWNED_DIRS $OWNED_FILES | tar -x -C "$step"
+	for d in $OWNED_DIRS; do
+		mkdir -p "$step/$d" "$SRC/$d"
+		rsync -r --checksum --delete "$step/$d/" "$SRC/$d/"
+	done
+	for f in $OWNED_FILES; do
+		rsync --checksum "$step/$f" "$SRC/$f"
+	done
+	# The step's Kconfig decides which options exist: configure anew.
+	rm -f "$BUILD/obj-test/.fragments"
+	if ALLOW_UNKNOWN=1 "$TOP/scripts/build-kernel.sh" test "$SRC" "${frags[@]}" \
+		>"$logs/build-step$i.log" 2>&1; then
+		echo "builds: $i $subject"
 	else
-		tail -n 30 "$G/build.log"
-		echo "DOES NOT BUILD: $subject"; status=1
+		tail -n 30 "$logs/build-step$i.log"
+		echo "DOES NOT BUILD: $i $subject"; status=1
+		continue
+	fi
+	# Steps whose kernel changes before the final one boot.
+	[ "$i" -le 5 ] || continue
+	if OBJ=$BUILD/obj-test INITRD=$BUILD/obj-test/initramfs-step.cpio.gz \
+		"$TOP/scripts/build-guest.sh" "step$i" "$SRC" step >>"$logs/build-step$i.log" 2>&1 &&
+	   OBJ=$BUILD/obj-test INITRD=$BUILD/obj-test/initramfs-step.cpio.gz \
+		"$TOP/scripts/boot.sh" "step$i" step "$logs/step$i.log" 600; then
+		echo "boots, clean kernel log: $i $subject"
+	else
+		echo "DOES NOT BOOT CLEANLY: $i $subject"; status=1
 	fi
 done
-git -C "$G/src" checkout -q series
+rm -f "$BUILD/obj-test/.fragments"
 exit $status
