@@ -1450,7 +1450,7 @@ static void kt_proc_fill_events(struct kunit *test)
 
 		/* Stale bytes would show as 0xa5. */
 		memset(ev, 0xa5, sizeof(*ev));
-		KUNIT_EXPECT_TRUE(test, cn_proc_fill(ev, what, current, true, NULL));
+		KUNIT_EXPECT_TRUE(test, cn_proc_fill(ev, what, current, true, NULL, NULL));
 		KUNIT_EXPECT_EQ(test, what, (u32)ev->what);
 		KUNIT_EXPECT_EQ(test, 0U, ev->cpu);	/* set when sent */
 		KUNIT_EXPECT_NE(test, 0ULL, (u64)ev->timestamp_ns);
@@ -1512,7 +1512,7 @@ static void kt_proc_fill_events(struct kunit *test)
 
 	/* Detach: no tracer, and its fields are zero like the padding. */
 	memset(ev, 0xa5, sizeof(*ev));
-	KUNIT_EXPECT_TRUE(test, cn_proc_fill(ev, PROC_EVENT_PTRACE, current, false, NULL));
+	KUNIT_EXPECT_TRUE(test, cn_proc_fill(ev, PROC_EVENT_PTRACE, current, false, NULL, NULL));
 	kt_expect_zero_from(test, ev, offsetof(struct ptrace_proc_event, tracer_pid),
 			    PROC_EVENT_PTRACE);
 }

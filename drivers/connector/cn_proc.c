@@ -44,6 +44,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 #include <kunit/visibility.h>
+#include <trace/events/sched.h>
 
 #include "cn_core.h"
 #include "cn_proc_kunit.h"
@@ -193,6 +194,8 @@ static DEFINE_SPINLOCK(cn_proc_lock);
 static DEFINE_HASHTABLE(cn_proc_views, CN_PROC_VIEW_BITS);
 static unsigned int cn_proc_listeners;
 static unsigned int cn_proc_nr_views;
+/* Views outside the initial pid namespace (READ_ONCE). */
+static unsigned int cn_proc_nested_views;
 static unsigned int cn_proc_idle_views;
 static unsigned int cn_proc_bit_users[CN_PROC_BITS];
 /* What some listener wants: read locklessly by the hooks. */
@@ -316,21 +319,105 @@ static bool cn_proc_view_is_initial(const struct cn_proc_view *view)
 	return !view || view->pid_ns == &init_pid_ns;
 }
 
-/* Numbers of @task in @view; the initial view keeps every task's own. */
-static pid_t cn_proc_pid(struct task_struct *task,
-			 const struct cn_proc_view *view)
+/*
+ * Exits. The kernel reports an exit after it let the parent reap the
+ * task, and a reaped task has no pid left to number in a namespace. For
+ * tasks outside the initial pid namespace, while views there exist, the
+ * task's pids are taken earlier, at the sched_process_exit tracepoint
+ * (in do_exit(), before the task can be reaped), and kept here until its
+ * exit is reported. drop_monitor hooks a tracepoint the same way. Without
+ * tracepoints such exits reach the initial namespace only.
+ */
+struct cn_proc_exiting {
+	struct hlist_node node;
+	struct task_struct *task;
+	struct pid *pid;
+	struct pid *tgid;
+};
+
+static DEFINE_SPINLOCK(cn_proc_exiting_lock);
+static DEFINE_HASHTABLE(cn_proc_exiting, 6);
+static unsigned int cn_proc_nr_exiting;
+
+static void cn_proc_exit_probe(void *unused, struct task_struct *task)
 {
+	struct pid_namespace *ns = task_active_pid_ns(task);
+	struct cn_proc_exiting *e;
+
+	if (!READ_ONCE(cn_proc_nested_views) || !ns || ns == &init_pid_ns ||
+	    !cn_proc_wanted(PROC_EVENT_EXIT, task->exit_code))
+		return;
+	e = kmalloc(sizeof(*e), GFP_ATOMIC | __GFP_NOWARN);
+	if (!e)
+		return;
+	e->task = task;
+	e->pid = get_pid(task_pid(task));
+	e->tgid = get_pid(task_tgid(task));
+	spin_lock(&cn_proc_exiting_lock);
+	hash_add(cn_proc_exiting, &e->node, (unsigned long)task);
+	WRITE_ONCE(cn_proc_nr_exiting, cn_proc_nr_exiting + 1);
+	spin_unlock(&cn_proc_exiting_lock);
+}
+
+/* The pids taken for @task at its exit, if any: the caller frees them. */
+static struct cn_proc_exiting *cn_proc_exiting_take(struct task_struct *task)
+{
+	struct cn_proc_exiting *e;
+
+	if (!READ_ONCE(cn_proc_nr_exiting))
+		return NULL;
+	spin_lock(&cn_proc_exiting_lock);
+	hash_for_each_possible(cn_proc_exiting, e, node, (unsigned long)task) {
+		if (e->task == task) {
+			hash_del(&e->node);
+			WRITE_ONCE(cn_proc_nr_exiting, cn_proc_nr_exiting - 1);
+			spin_unlock(&cn_proc_exiting_lock);
+			return e;
+		}
+	}
+	spin_unlock(&cn_proc_exiting_lock);
+	return NULL;
+}
+
+static void cn_proc_exiting_free(struct cn_proc_exiting *e)
+{
+	if (!e)
+		return;
+	put_pid(e->pid);
+	put_pid(e->tgid);
+	kfree(e);
+}
+
+/*
+ * Numbers of @task in @view; the initial view keeps every task's own. A
+ * reaped task is numbered with the pids taken at its exit (@e), if any.
+ */
+static pid_t cn_proc_pid(struct task_struct *task,
+			 const struct cn_proc_view *view,
+			 const struct cn_proc_exiting *e)
+{
+	pid_t nr;
+
 	if (cn_proc_view_is_initial(view))
 		return task->pid;
-	return task_pid_nr_ns(task, view->pid_ns);
+	nr = task_pid_nr_ns(task, view->pid_ns);
+	if (!nr && e)
+		nr = pid_nr_ns(e->pid, view->pid_ns);
+	return nr;
 }
 
 static pid_t cn_proc_tgid(struct task_struct *task,
-			  const struct cn_proc_view *view)
+			  const struct cn_proc_view *view,
+			  const struct cn_proc_exiting *e)
 {
+	pid_t nr;
+
 	if (cn_proc_view_is_initial(view))
 		return task->tgid;
-	return task_tgid_nr_ns(task, view->pid_ns);
+	nr = task_tgid_nr_ns(task, view->pid_ns);
+	if (!nr && e)
+		nr = pid_nr_ns(e->tgid, view->pid_ns);
+	return nr;
 }
 
 static void cn_proc_parent(struct task_struct *task,
@@ -342,8 +429,8 @@ static void cn_proc_parent(struct task_struct *task,
 	rcu_read_lock();
 	if (pid_alive(task)) {
 		parent = rcu_dereference(task->real_parent);
-		*pid = cn_proc_pid(parent, view);
-		*tgid = cn_proc_tgid(parent, view);
+		*pid = cn_proc_pid(parent, view, NULL);
+		*tgid = cn_proc_tgid(parent, view, NULL);
 	}
 	rcu_read_unlock();
 }
@@ -375,6 +462,7 @@ static void cn_proc_fill_ids(struct id_proc_event *id, u32 what,
  * @tracing: for %PROC_EVENT_PTRACE, true on attach (the tracer is
  *	current) and false on detach
  * @view: the view, or NULL for the initial namespaces
+ * @e: for an exit, the pids taken when the task began to exit, or NULL
  *
  * Every event but fork starts with the task's pid and tgid; the rest is
  * per type. Related tasks the view does not show read 0.
@@ -383,9 +471,10 @@ static void cn_proc_fill_ids(struct id_proc_event *id, u32 what,
  */
 VISIBLE_IF_KUNIT bool cn_proc_fill(struct proc_event *ev, u32 what,
 				   struct task_struct *task, bool tracing,
-				   const struct cn_proc_view *view)
+				   const struct cn_proc_view *view,
+				   const struct cn_proc_exiting *e)
 {
-	pid_t pid = cn_proc_pid(task, view);
+	pid_t pid = cn_proc_pid(task, view, e);
 
 	if (!pid)
 		return false;
@@ -399,12 +488,12 @@ VISIBLE_IF_KUNIT bool cn_proc_fill(struct proc_event *ev, u32 what,
 		cn_proc_parent(task, view, &ev->event_data.fork.parent_pid,
 			       &ev->event_data.fork.parent_tgid);
 		ev->event_data.fork.child_pid = pid;
-		ev->event_data.fork.child_tgid = cn_proc_tgid(task, view);
+		ev->event_data.fork.child_tgid = cn_proc_tgid(task, view, e);
 		return true;
 	}
 	/* The common initial sequence of every other member of the union. */
 	ev->event_data.exec.process_pid = pid;
-	ev->event_data.exec.process_tgid = cn_proc_tgid(task, view);
+	ev->event_data.exec.process_tgid = cn_proc_tgid(task, view, e);
 
 	switch (what) {
 	case PROC_EVENT_UID:
@@ -414,9 +503,9 @@ VISIBLE_IF_KUNIT bool cn_proc_fill(struct proc_event *ev, u32 what,
 	case PROC_EVENT_PTRACE:
 		if (tracing) {
 			ev->event_data.ptrace.tracer_pid =
-				cn_proc_pid(current, view);
+				cn_proc_pid(current, view, NULL);
 			ev->event_data.ptrace.tracer_tgid =
-				cn_proc_tgid(current, view);
+				cn_proc_tgid(current, view, NULL);
 		}
 		break;
 	case PROC_EVENT_COMM:
@@ -579,7 +668,8 @@ static void cn_proc_send(struct cn_proc_view *view, const struct proc_event *ev,
  * its listeners without batches, and into its streams. The CPU's local
  * lock keeps one CPU's events numbered and sent in order.
  */
-static void cn_proc_report(u32 what, struct task_struct *task, bool tracing)
+static void cn_proc_report(u32 what, struct task_struct *task, bool tracing,
+			   const struct cn_proc_exiting *e)
 {
 	struct cn_proc_match match = { .what = what };
 	struct cn_proc_stream *stream;
@@ -593,12 +683,13 @@ static void cn_proc_report(u32 what, struct task_struct *task, bool tracing)
 	rcu_read_lock();
 	/*
 	 * The namespaces that show @task: its own and every ancestor. A task
-	 * already reaped has no pid left to translate: only the initial
-	 * namespace, which numbers it with its own fields, shows it then.
+	 * already reaped has only the pids taken at its exit, if any; without
+	 * them, only the initial namespace, which numbers it with its own
+	 * fields, shows it.
 	 */
 	ns = task_active_pid_ns(task);
 	if (!ns)
-		ns = &init_pid_ns;
+		ns = e ? ns_of_pid(e->pid) : &init_pid_ns;
 	local_lock(&cn_proc_cpu.lock);
 	for (; ns; ns = ns->parent) {
 		hash_for_each_possible_rcu(cn_proc_views, view, node,
@@ -607,7 +698,7 @@ static void cn_proc_report(u32 what, struct task_struct *task, bool tracing)
 			    !cn_proc_mask_wants(READ_ONCE(view->interest), what,
 						match.exit_code))
 				continue;
-			if (!cn_proc_fill(&ev, what, task, tracing, view))
+			if (!cn_proc_fill(&ev, what, task, tracing, view, e))
 				continue;
 			ev.cpu = smp_processor_id();
 			match.view = view;
@@ -628,13 +719,13 @@ static void cn_proc_report(u32 what, struct task_struct *task, bool tracing)
 void proc_fork_connector(struct task_struct *task)
 {
 	if (cn_proc_wanted(PROC_EVENT_FORK, 0))
-		cn_proc_report(PROC_EVENT_FORK, task, false);
+		cn_proc_report(PROC_EVENT_FORK, task, false, NULL);
 }
 
 void proc_exec_connector(struct task_struct *task)
 {
 	if (cn_proc_wanted(PROC_EVENT_EXEC, 0))
-		cn_proc_report(PROC_EVENT_EXEC, task, false);
+		cn_proc_report(PROC_EVENT_EXEC, task, false, NULL);
 }
 
 void proc_id_connector(struct task_struct *task, int which_id)
@@ -642,13 +733,13 @@ void proc_id_connector(struct task_struct *task, int which_id)
 	if (which_id != PROC_EVENT_UID && which_id != PROC_EVENT_GID)
 		return;
 	if (cn_proc_wanted(which_id, 0))
-		cn_proc_report(which_id, task, false);
+		cn_proc_report(which_id, task, false, NULL);
 }
 
 void proc_sid_connector(struct task_struct *task)
 {
 	if (cn_proc_wanted(PROC_EVENT_SID, 0))
-		cn_proc_report(PROC_EVENT_SID, task, false);
+		cn_proc_report(PROC_EVENT_SID, task, false, NULL);
 }
 
 void proc_ptrace_connector(struct task_struct *task, int which_id)
@@ -657,25 +748,28 @@ void proc_ptrace_connector(struct task_struct *task, int which_id)
 		return;
 	if (cn_proc_wanted(PROC_EVENT_PTRACE, 0))
 		cn_proc_report(PROC_EVENT_PTRACE, task,
-			       which_id == PTRACE_ATTACH);
+			       which_id == PTRACE_ATTACH, NULL);
 }
 
 void proc_comm_connector(struct task_struct *task)
 {
 	if (cn_proc_wanted(PROC_EVENT_COMM, 0))
-		cn_proc_report(PROC_EVENT_COMM, task, false);
+		cn_proc_report(PROC_EVENT_COMM, task, false, NULL);
 }
 
 void proc_coredump_connector(struct task_struct *task)
 {
 	if (cn_proc_wanted(PROC_EVENT_COREDUMP, 0))
-		cn_proc_report(PROC_EVENT_COREDUMP, task, false);
+		cn_proc_report(PROC_EVENT_COREDUMP, task, false, NULL);
 }
 
 void proc_exit_connector(struct task_struct *task)
 {
+	struct cn_proc_exiting *e = cn_proc_exiting_take(task);
+
 	if (cn_proc_wanted(PROC_EVENT_EXIT, task->exit_code))
-		cn_proc_report(PROC_EVENT_EXIT, task, false);
+		cn_proc_report(PROC_EVENT_EXIT, task, false, e);
+	cn_proc_exiting_free(e);
 }
 
 /*
@@ -870,6 +964,9 @@ static void cn_proc_reap(struct work_struct *work)
 		hash_del_rcu(&view->node);
 		cn_proc_nr_views--;
 		cn_proc_idle_views--;
+		if (view->pid_ns != &init_pid_ns)
+			WRITE_ONCE(cn_proc_nested_views,
+				   cn_proc_nested_views - 1);
 		queue_rcu_work(system_wq, &view->free_work);
 	}
 	again = cn_proc_idle_views;
@@ -923,6 +1020,9 @@ static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
 			hash_add_rcu(cn_proc_views, &view->node,
 				     (unsigned long)view->pid_ns);
 			cn_proc_nr_views++;
+			if (view->pid_ns != &init_pid_ns)
+				WRITE_ONCE(cn_proc_nested_views,
+					   cn_proc_nested_views + 1);
 		}
 		if (view && batched) {
 			stream = cn_proc_stream_find(view, mask);
@@ -1164,6 +1264,9 @@ static int __init cn_proc_init(void)
 	err = register_pernet_subsys(&cn_proc_net_ops);
 	if (err)
 		return err;
+	/* Without tracepoints, exits reach the initial namespace only. */
+	if (register_trace_sched_process_exit(cn_proc_exit_probe, NULL))
+		pr_info("cn_proc: no exit tracepoint, reaped tasks are seen from the initial pid namespace only\n");
 	err = cn_sock_ops_register(&cn_proc_sock_ops);
 	if (err)
 		goto err_net;
