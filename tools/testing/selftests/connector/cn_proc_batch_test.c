@@ -14,8 +14,14 @@
  *
  * Negative checks come after a positive control in the same window: a
  * legacy listener, a second socket, or the same socket earlier, got the
- * events in question. Bursts run pinned to one CPU, so that their events
- * fill that CPU's batch instead of two half-empty ones.
+ * events in question.
+ *
+ * Bursts are comm changes, not forks: a fork takes tens of milliseconds on
+ * a debug kernel, so that forks alone leave the stream idle between events
+ * and every event goes out alone; a comm change is one system call. A burst
+ * runs in a child pinned to one CPU, so that its events fill that CPU's
+ * batch instead of two half-empty ones. Forks, execs and exits are made
+ * only where their fields are checked, a few tens of them.
  */
 
 #define _GNU_SOURCE
@@ -23,6 +29,7 @@
 #include <signal.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <linux/cn_proc.h>
 
@@ -42,7 +49,7 @@
 #define MAX_RECS	16384
 #define MAX_CPUS	1024
 #define MAX_LOGS	4
-#define MAX_WORK	200
+#define MAX_WORK	40
 /* Bounded waits: for what must come, for the silence after it. */
 #define ACK_WAIT_MS	5000
 #define EVENT_WAIT_MS	10000
@@ -56,6 +63,9 @@
 #define BATCH		PROC_CN_MCAST_LISTEN_BATCH
 #define LEGACY		PROC_CN_MCAST_LISTEN
 #define FORK_EXIT	(PROC_EVENT_FORK | PROC_EVENT_EXIT)
+/* The names of a burst: the index shows the order they came in. */
+#define COMM_FMT	"cn-burst-%d"
+#define COMM_LEN	sizeof(((struct proc_event *)0)->event_data.comm.comm)
 
 static const struct cb_id proc_id = { CN_IDX_PROC, CN_VAL_PROC };
 
@@ -199,7 +209,10 @@ static int pl_recv(struct plog *l, long long timeout_ms)
 	return 1;
 }
 
-/* The task an event is about: the child of a fork, else the process. */
+/*
+ * The task an event is about: the child of a fork, else the process (every
+ * other member of the union starts with process_pid, comm's included).
+ */
 static pid_t ev_pid(const struct proc_event *ev)
 {
 	return ev->what == PROC_EVENT_FORK ? ev->event_data.fork.child_pid :
@@ -251,6 +264,34 @@ static const struct rec *pl_wait(struct plog *l, unsigned int what, pid_t pid,
 static bool pl_await(struct plog *l, unsigned int what, pid_t pid)
 {
 	return pl_wait(l, what, pid, 0, EVENT_WAIT_MS);
+}
+
+/* Is @ev the comm event that names @pid COMM_FMT with @i? */
+static bool is_comm(const struct proc_event *ev, pid_t pid, int i)
+{
+	char want[COMM_LEN];
+
+	snprintf(want, sizeof(want), COMM_FMT, i);
+	return ev->what == PROC_EVENT_COMM && ev->event_data.comm.process_pid == pid &&
+	       !strncmp(ev->event_data.comm.comm, want, sizeof(want));
+}
+
+/*
+ * Read until the comm event naming @pid COMM_FMT with @i came: the last
+ * event of a burst tells that the burst is all there.
+ */
+static bool pl_await_comm(struct plog *l, pid_t pid, int i)
+{
+	long long deadline = now_ms() + EVENT_WAIT_MS;
+	int from = 0;
+
+	for (;;) {
+		for (; from < l->st.n; from++)
+			if (is_comm(&l->recs[from].ev, pid, i))
+				return true;
+		if (now_ms() >= deadline || pl_recv(l, deadline - now_ms()) <= 0)
+			return false;
+	}
 }
 
 /* Read until QUIET_MS of silence, DRAIN_MAX_MS at most. */
@@ -478,39 +519,89 @@ static int reap_within(pid_t pid, int ms)
 }
 
 /*
- * Fork @n children that exit at once, one after the other, as fast as the
- * machine allows, pinned to @cpu. Their pids go to @pids. Returns how long
- * it took in ms, -1 on error.
+ * Rename the calling task @n times, COMM_FMT with 0..@n-1, as fast as the
+ * machine allows. Returns how long it took in us, -1 on error.
  */
-static long long burst(int n, int cpu, pid_t *pids)
+static long long comm_loop(int n)
 {
-	long long start;
-	cpu_set_t old;
+	long long start = now_us();
+	char name[COMM_LEN];
 	int i;
 
-	if (sched_getaffinity(0, sizeof(old), &old) || cn_pin(cpu))
-		return -1;
-	start = now_ms();
 	for (i = 0; i < n; i++) {
-		pids[i] = fork();
-		if (pids[i] == 0)
-			_exit(0);
-		if (pids[i] < 0 || reap(pids[i]) != 0)
-			break;
+		snprintf(name, sizeof(name), COMM_FMT, i);
+		if (prctl(PR_SET_NAME, name))
+			return -1;
 	}
-	sched_setaffinity(0, sizeof(old), &old);
-	return i == n ? now_ms() - start : -1;
+	return now_us() - start;
 }
 
-/* Children of a burst that @l has no fork, or (@exits) no exit, of. */
-static int burst_missing(const struct plog *l, const pid_t *pids, int n, bool exits)
+/*
+ * A burst of @n comm events from a child pinned to @cpu, whose pid goes to
+ * @pid. A child, so that each burst is about a task of its own and the
+ * test keeps its name. Returns how long the renaming took in us, -1 on
+ * error.
+ */
+static long long comm_burst(int n, int cpu, pid_t *pid)
 {
-	int i, missing = 0;
+	long long took = -1;
+	int fds[2];
 
-	for (i = 0; i < n; i++)
-		missing += !pl_find(l, PROC_EVENT_FORK, pids[i]) ||
-			   (exits && !pl_find(l, PROC_EVENT_EXIT, pids[i]));
-	return missing;
+	if (pipe(fds))
+		return -1;
+	*pid = fork();
+	if (*pid == 0) {
+		close(fds[0]);
+		if (!cn_pin(cpu))
+			took = comm_loop(n);
+		_exit(took >= 0 && write(fds[1], &took, sizeof(took)) == sizeof(took) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (*pid > 0) {
+		if (read(fds[0], &took, sizeof(took)) != sizeof(took))
+			took = -1;
+		if (reap(*pid) != 0)
+			took = -1;
+	}
+	close(fds[0]);
+	return took;
+}
+
+/* A burst's rate, in events per second, for the logs. */
+static long long per_second(int n, long long us)
+{
+	return us > 0 ? n * 1000000LL / us : 0;
+}
+
+/*
+ * The comm events about @pid in @l are its burst of @n as it ran: COMM_FMT
+ * with 0..@n-1 in order, about the process @pid, from @cpu, numbered
+ * upwards. Returns the events wrong or missing; the first is logged.
+ */
+static int comm_check(struct __test_metadata *_metadata, const char *name,
+		      const struct plog *l, pid_t pid, int n, int cpu)
+{
+	int i, k = 0, bad = 0;
+	__u32 last = 0;
+
+	for (i = 0; i < l->st.n; i++) {
+		const struct rec *r = &l->recs[i];
+		const struct proc_event *ev = &r->ev;
+		bool ok;
+
+		if (ev->what != PROC_EVENT_COMM || ev->event_data.comm.process_pid != pid)
+			continue;
+		ok = k < n && is_comm(ev, pid, k) && ev->event_data.comm.process_tgid == pid &&
+		     ev->cpu == (unsigned int)cpu && (!k || (int)(r->seq - last) > 0);
+		if (!ok && !bad++)
+			TH_LOG("%s: comm %d of %d about %d: \"%.16s\" on cpu %u, seq %u after %u",
+			       name, k, n, pid, ev->event_data.comm.comm, ev->cpu, r->seq, last);
+		last = r->seq;
+		k++;
+	}
+	if (k < n)
+		TH_LOG("%s: %d of %d comm events about %d", name, k, n, pid);
+	return bad + (k < n ? n - k : 0);
 }
 
 struct workload {
@@ -774,29 +865,34 @@ TEST_F_TIMEOUT(batch, every_event_once_in_order, 180)
 	EXPECT_EQ(0, r.breaks);
 }
 
-#define BURST_FORKS	1000
+#define BURST_COMMS	4000
 
-/* A burst the listener does not read during comes packed. */
-TEST_F_TIMEOUT(batch, burst_packs_several_per_datagram, 300)
+/*
+ * A burst the listener does not read during comes packed, and whole: every
+ * event, in order, numbered without a gap.
+ */
+TEST_F_TIMEOUT(batch, burst_packs_several_per_datagram, 120)
 {
-	static pid_t pids[BURST_FORKS];
 	struct plog *b;
-	long long ms;
 	struct runs r;
+	long long us;
 	int cpu;
+	pid_t pid;
 
 	first_cpu(_metadata, &cpu);
-	b = OPEN(BUF_BIG, BATCH, PROC_EVENT_ALL);
-	ms = burst(BURST_FORKS, cpu, pids);
-	ASSERT_LE(0, ms);
-	ASSERT_TRUE(pl_await(b, PROC_EVENT_EXIT, pids[BURST_FORKS - 1]));
+	b = OPEN(BUF_BIG, BATCH, PROC_EVENT_COMM);
+	us = comm_burst(BURST_COMMS, cpu, &pid);
+	ASSERT_LE(0, us);
+	ASSERT_TRUE(pl_await_comm(b, pid, BURST_COMMS - 1));
 	pl_drain(b);
 
-	TH_LOG("%d forks on cpu %d in %lld ms", BURST_FORKS, cpu, ms);
+	TH_LOG("%d comm changes on cpu %d in %lld us (%lld per second)", BURST_COMMS, cpu, us,
+	       per_second(BURST_COMMS, us));
 	pl_log_shape(_metadata, "batched", b);
 	pl_expect_clean(_metadata, "batched", b);
-	EXPECT_EQ(0, burst_missing(b, pids, BURST_FORKS, true));
+	EXPECT_EQ(0, comm_check(_metadata, "batched", b, pid, BURST_COMMS, cpu));
 	pl_runs(_metadata, "batched", b, &r);
+	EXPECT_EQ(0, r.bad_cpu);
 	EXPECT_EQ(0, r.breaks);
 	EXPECT_LT(0, b->st.multi) TH_LOG("no datagram held more than one event");
 }
@@ -806,27 +902,27 @@ TEST_F_TIMEOUT(batch, burst_packs_several_per_datagram, 300)
  * sends: one 76-byte message per datagram. Positive control: batches did
  * flow to the batched listener in the same window.
  */
-TEST_F_TIMEOUT(batch, legacy_alongside_unchanged, 300)
+TEST_F_TIMEOUT(batch, legacy_alongside_unchanged, 120)
 {
-	static pid_t pids[BURST_FORKS];
 	struct plog *b, *leg;
 	int cpu;
+	pid_t pid;
 
 	first_cpu(_metadata, &cpu);
-	b = OPEN(BUF_BIG, BATCH, PROC_EVENT_ALL);
-	leg = OPEN(BUF_BIG, LEGACY, PROC_EVENT_ALL);
-	ASSERT_LE(0, burst(BURST_FORKS, cpu, pids));
-	ASSERT_TRUE(pl_await(leg, PROC_EVENT_EXIT, pids[BURST_FORKS - 1]));
+	b = OPEN(BUF_BIG, BATCH, PROC_EVENT_COMM);
+	leg = OPEN(BUF_BIG, LEGACY, PROC_EVENT_COMM);
+	ASSERT_LE(0, comm_burst(BURST_COMMS, cpu, &pid));
+	ASSERT_TRUE(pl_await_comm(leg, pid, BURST_COMMS - 1));
 	pl_drain(leg);
-	ASSERT_TRUE(pl_await(b, PROC_EVENT_EXIT, pids[BURST_FORKS - 1]));
+	ASSERT_TRUE(pl_await_comm(b, pid, BURST_COMMS - 1));
 	pl_drain(b);
 
 	pl_log_shape(_metadata, "batched", b);
 	pl_log_shape(_metadata, "legacy", leg);
 	pl_expect_clean(_metadata, "batched", b);
 	pl_expect_clean(_metadata, "legacy", leg);
-	EXPECT_EQ(0, burst_missing(b, pids, BURST_FORKS, true));
-	EXPECT_EQ(0, burst_missing(leg, pids, BURST_FORKS, true));
+	EXPECT_EQ(0, comm_check(_metadata, "batched", b, pid, BURST_COMMS, cpu));
+	EXPECT_EQ(0, comm_check(_metadata, "legacy", leg, pid, BURST_COMMS, cpu));
 	ASSERT_LT(0, b->st.multi) TH_LOG("positive control: the batched listener got no batch");
 	EXPECT_EQ(0, leg->st.not_single)
 		TH_LOG("legacy: %d of %d datagrams were not one %zu-byte message",
@@ -875,7 +971,7 @@ TEST_F_TIMEOUT(batch, lone_event_sent_at_once, 60)
 	EXPECT_GT(LONE_MAX_US, worst) TH_LOG("a lone fork waited %lld us", worst);
 }
 
-#define MASK_WORK	60
+#define MASK_WORK	30
 
 /*
  * A batched listener that wants exec only gets exec events, numbered
@@ -977,51 +1073,50 @@ TEST_F_TIMEOUT(batch, same_mask_shares_stream, 120)
 	EXPECT_EQ(0, r.breaks);
 }
 
-#define LOSS_FORKS	2000
+#define LOSS_COMMS	4000
 #define LOSS_TAIL	5
 
 /*
  * A batched listener with a small buffer that does not read during a burst
  * loses batches: recv reports ENOBUFS, and the numbers of what it kept
  * have gaps exactly where a big-buffer listener of the same stream got the
- * events it lost. After the burst, a few events it has room for come, so
- * that the numbers after the loss show it.
+ * events it lost. After the burst, a few events it has room for come, on
+ * the same CPU, so that the numbers after the loss show it.
  */
-TEST_F_TIMEOUT(batch, loss_shows_as_enobufs_and_gap, 300)
+TEST_F_TIMEOUT(batch, loss_shows_as_enobufs_and_gap, 120)
 {
-	static pid_t pids[LOSS_FORKS];
 	int cpu, i, c, enobufs, missing = 0, big_only = 0, strays = 0;
 	struct runs rs, rg;
 	struct plog *s, *g;
+	pid_t pid, tail;
+	long long us;
 
 	first_cpu(_metadata, &cpu);
-	g = OPEN(BUF_BIG, BATCH, FORK_EXIT);
-	s = OPEN(BUF_SMALL, BATCH, FORK_EXIT);
-	ASSERT_LE(0, burst(LOSS_FORKS, cpu, pids));
+	g = OPEN(BUF_BIG, BATCH, PROC_EVENT_COMM);
+	s = OPEN(BUF_SMALL, BATCH, PROC_EVENT_COMM);
+	us = comm_burst(LOSS_COMMS, cpu, &pid);
+	ASSERT_LE(0, us);
 	pl_drain(s);
 	enobufs = s->st.enobufs;
-	ASSERT_TRUE(pl_await(g, PROC_EVENT_EXIT, pids[LOSS_FORKS - 1]));
+	ASSERT_TRUE(pl_await_comm(g, pid, LOSS_COMMS - 1));
 	pl_drain(g);
 
 	/* One at a time, each read before the next: room for all of them. */
-	ASSERT_EQ(0, cn_pin(cpu));
 	for (i = 0; i < LOSS_TAIL; i++) {
-		pid_t pid;
-
 		usleep(10000);
-		pid = spawn(0);
-		ASSERT_LT(0, pid);
-		ASSERT_EQ(0, reap(pid));
-		ASSERT_TRUE(pl_await(s, PROC_EVENT_EXIT, pid))
+		ASSERT_LE(0, comm_burst(1, cpu, &tail));
+		ASSERT_TRUE(pl_await_comm(s, tail, 0))
 			TH_LOG("the small buffer did not get the events after the burst");
-		ASSERT_TRUE(pl_await(g, PROC_EVENT_EXIT, pid));
+		ASSERT_TRUE(pl_await_comm(g, tail, 0));
 	}
 	pl_drain(s);
 	pl_drain(g);
 
+	TH_LOG("%d comm changes on cpu %d in %lld us (%lld per second)", LOSS_COMMS, cpu, us,
+	       per_second(LOSS_COMMS, us));
 	/* Positive control: the big buffer got every event, in sequence. */
 	pl_expect_clean(_metadata, "big", g);
-	EXPECT_EQ(0, burst_missing(g, pids, LOSS_FORKS, true));
+	EXPECT_EQ(0, comm_check(_metadata, "big", g, pid, LOSS_COMMS, cpu));
 	pl_runs(_metadata, "big", g, &rg);
 	EXPECT_EQ(0, rg.breaks);
 
@@ -1066,7 +1161,7 @@ TEST_F_TIMEOUT(batch, loss_shows_as_enobufs_and_gap, 300)
 	EXPECT_EQ(0, strays) TH_LOG("%d events of the small buffer unknown to the big one", strays);
 }
 
-#define CAP_FORKS	2000
+#define CAP_COMMS	4000
 #define CAP_MIN_EVENTS	2560
 #define CAP_RATIO	5
 
@@ -1074,50 +1169,57 @@ TEST_F_TIMEOUT(batch, loss_shows_as_enobufs_and_gap, 300)
  * With the default receive buffer, batches hold many more events than
  * datagrams of one: nobody reads during a burst of 4000 events.
  */
-TEST_F_TIMEOUT(batch, default_rcvbuf_holds_more_events, 300)
+TEST_F_TIMEOUT(batch, default_rcvbuf_holds_more_events, 120)
 {
-	static pid_t pids[CAP_FORKS];
 	long rmem = cn_read_number(RMEM_DEFAULT);
-	int cpu, size = 0, leg_size = 0;
+	int cpu, size = 0, leg_size = 0, kept, leg_kept;
 	struct plog *d, *leg, *g;
 	socklen_t len;
-	long long ms;
+	long long us;
+	pid_t pid;
 
 	first_cpu(_metadata, &cpu);
 	TH_LOG("net.core.rmem_default = %ld", rmem);
 	/* Same stream as d: proves the burst made all its events. */
-	g = OPEN(BUF_BIG, BATCH, FORK_EXIT);
-	d = OPEN(BUF_DEFAULT, BATCH, FORK_EXIT);
-	leg = OPEN(BUF_DEFAULT, LEGACY, FORK_EXIT);
+	g = OPEN(BUF_BIG, BATCH, PROC_EVENT_COMM);
+	d = OPEN(BUF_DEFAULT, BATCH, PROC_EVENT_COMM);
+	leg = OPEN(BUF_DEFAULT, LEGACY, PROC_EVENT_COMM);
 	len = sizeof(size);
 	ASSERT_EQ(0, getsockopt(d->fd, SOL_SOCKET, SO_RCVBUF, &size, &len));
 	len = sizeof(leg_size);
 	ASSERT_EQ(0, getsockopt(leg->fd, SOL_SOCKET, SO_RCVBUF, &leg_size, &len));
 	TH_LOG("SO_RCVBUF: batched %d, legacy %d", size, leg_size);
-	ms = burst(CAP_FORKS, cpu, pids);
-	ASSERT_LE(0, ms);
+	us = comm_burst(CAP_COMMS, cpu, &pid);
+	ASSERT_LE(0, us);
 	pl_drain(d);
 	pl_drain(leg);
-	ASSERT_TRUE(pl_await(g, PROC_EVENT_EXIT, pids[CAP_FORKS - 1]));
+	ASSERT_TRUE(pl_await_comm(g, pid, CAP_COMMS - 1));
 	pl_drain(g);
 
-	TH_LOG("%d forks on cpu %d in %lld ms (%lld per second)", CAP_FORKS, cpu, ms,
-	       ms ? CAP_FORKS * 1000LL / ms : 0);
+	kept = pl_count(d, PROC_EVENT_COMM, pid);
+	leg_kept = pl_count(leg, PROC_EVENT_COMM, pid);
+	TH_LOG("%d comm changes on cpu %d in %lld us (%lld per second)", CAP_COMMS, cpu, us,
+	       per_second(CAP_COMMS, us));
 	pl_log_shape(_metadata, "batched, default buffer", d);
-	TH_LOG("kept: batched %d events (ENOBUFS %d), legacy %d (ENOBUFS %d), big buffer %d",
-	       d->st.n, d->st.enobufs, leg->st.n, leg->st.enobufs, g->st.n);
+	TH_LOG("kept of the burst: batched %d (ENOBUFS %d), legacy %d (ENOBUFS %d), big buffer %d",
+	       kept, d->st.enobufs, leg_kept, leg->st.enobufs,
+	       pl_count(g, PROC_EVENT_COMM, pid));
 	pl_expect_clean(_metadata, "big", g);
-	EXPECT_EQ(0, burst_missing(g, pids, CAP_FORKS, true));
+	EXPECT_EQ(0, comm_check(_metadata, "big", g, pid, CAP_COMMS, cpu));
 	EXPECT_EQ(0, d->st.malformed);
 	EXPECT_EQ(0, leg->st.malformed);
-	EXPECT_LE(CAP_MIN_EVENTS, d->st.n);
-	EXPECT_LE(CAP_RATIO * leg->st.n, d->st.n);
+	EXPECT_LE(CAP_MIN_EVENTS, kept);
+	EXPECT_LE(CAP_RATIO * leg_kept, kept);
 }
 
-/* After IGNORE, a socket that got batched events gets none. */
+#define SWITCH_COMMS	1000
+
+/*
+ * After IGNORE, a socket that got batches gets no event, not even of a
+ * burst that would fill batches.
+ */
 TEST_F_TIMEOUT(batch, ignore_ends_batches, 120)
 {
-	static struct workload w;
 	struct plog *b, *leg;
 	int cpu, kept;
 	pid_t pid;
@@ -1125,53 +1227,53 @@ TEST_F_TIMEOUT(batch, ignore_ends_batches, 120)
 	first_cpu(_metadata, &cpu);
 	b = OPEN(BUF_BIG, BATCH, PROC_EVENT_ALL);
 	leg = OPEN(BUF_BIG, LEGACY, PROC_EVENT_ALL);
-	/* Positive control: before IGNORE, the socket gets events. */
-	pid = spawn(0);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, reap(pid));
-	ASSERT_TRUE(pl_await(b, PROC_EVENT_EXIT, pid));
+	/* Positive control: before IGNORE, the socket gets batches. */
+	ASSERT_LE(0, comm_burst(SWITCH_COMMS, cpu, &pid));
+	ASSERT_TRUE(pl_await_comm(b, pid, SWITCH_COMMS - 1));
+	pl_log_shape(_metadata, "batched", b);
+	ASSERT_LT(0, b->st.multi) TH_LOG("positive control: no batch before IGNORE");
 	ASSERT_EQ(0, pl_request(b, PROC_CN_MCAST_IGNORE, 0));
 	/* What was on its way before the acknowledgment. */
 	pl_drain(b);
 	kept = b->st.n;
 
-	ASSERT_EQ(0, run_workload(&w, 30, &cpu, 1));
-	ASSERT_TRUE(pl_await(leg, PROC_EVENT_EXIT, w.pid[w.n - 1]));
+	ASSERT_LE(0, comm_burst(SWITCH_COMMS, cpu, &pid));
+	ASSERT_TRUE(pl_await_comm(leg, pid, SWITCH_COMMS - 1));
 	pl_drain(leg);
-	EXPECT_EQ(0, check_workload(_metadata, "legacy", leg, &w, PROC_EVENT_ALL));
+	EXPECT_EQ(0, comm_check(_metadata, "legacy", leg, pid, SWITCH_COMMS, cpu));
 	pl_drain(b);
 	EXPECT_EQ(kept, b->st.n) TH_LOG("%d events after IGNORE", b->st.n - kept);
 	pl_expect_clean(_metadata, "ignored", b);
 }
 
-#define SWITCH_FORKS	500
-
 /* A legacy LISTEN on a batched socket turns batches off. */
-TEST_F_TIMEOUT(batch, legacy_listen_ends_batches, 300)
+TEST_F_TIMEOUT(batch, legacy_listen_ends_batches, 120)
 {
-	static pid_t pids[SWITCH_FORKS];
 	struct plog *b;
 	int cpu;
+	pid_t pid;
 
 	first_cpu(_metadata, &cpu);
-	b = OPEN(BUF_BIG, BATCH, PROC_EVENT_ALL);
-	ASSERT_LE(0, burst(SWITCH_FORKS, cpu, pids));
-	ASSERT_TRUE(pl_await(b, PROC_EVENT_EXIT, pids[SWITCH_FORKS - 1]));
+	b = OPEN(BUF_BIG, BATCH, PROC_EVENT_COMM);
+	ASSERT_LE(0, comm_burst(SWITCH_COMMS, cpu, &pid));
+	ASSERT_TRUE(pl_await_comm(b, pid, SWITCH_COMMS - 1));
 	pl_drain(b);
 	pl_log_shape(_metadata, "batched", b);
 	pl_expect_clean(_metadata, "batched", b);
+	EXPECT_EQ(0, comm_check(_metadata, "batched", b, pid, SWITCH_COMMS, cpu));
 	ASSERT_LT(0, b->st.multi) TH_LOG("positive control: no batch before the LISTEN");
 
-	ASSERT_EQ(0, pl_request(b, PROC_CN_MCAST_LISTEN, PROC_EVENT_ALL));
+	ASSERT_EQ(0, pl_request(b, PROC_CN_MCAST_LISTEN, PROC_EVENT_COMM));
 	/* Batches already on their way before the acknowledgment. */
 	pl_drain(b);
 	memset(&b->st, 0, sizeof(b->st));
-	ASSERT_LE(0, burst(SWITCH_FORKS, cpu, pids));
-	ASSERT_TRUE(pl_await(b, PROC_EVENT_EXIT, pids[SWITCH_FORKS - 1]));
+	/* The same burst: it would come in batches if they were still on. */
+	ASSERT_LE(0, comm_burst(SWITCH_COMMS, cpu, &pid));
+	ASSERT_TRUE(pl_await_comm(b, pid, SWITCH_COMMS - 1));
 	pl_drain(b);
 	pl_log_shape(_metadata, "after LISTEN", b);
 	pl_expect_clean(_metadata, "after LISTEN", b);
-	EXPECT_EQ(0, burst_missing(b, pids, SWITCH_FORKS, true));
+	EXPECT_EQ(0, comm_check(_metadata, "after LISTEN", b, pid, SWITCH_COMMS, cpu));
 	EXPECT_EQ(0, b->st.not_single)
 		TH_LOG("%d of %d datagrams were not one %zu-byte message",
 		       b->st.not_single, b->st.dgrams, (size_t)PE_MSG_LEN);
@@ -1268,18 +1370,19 @@ TEST_F_TIMEOUT(batch, forkstat_alongside, 120)
 		EXPECT_EQ(0, x->ev.event_data.exit.exit_code);
 }
 
-#define NS_CHILDREN	300
+#define NS_CHILDREN	30
+#define NS_COMMS	1000
 
 /* Where the process in the pid namespace stopped, its exit status. */
 enum {
 	NS_OK, NS_UNSHARE, NS_FORK, NS_PIN, NS_LISTEN, NS_GO, NS_SPAWN,
-	NS_REAP, NS_EVENTS, NS_KILLED, NS_NR
+	NS_REAP, NS_COMM, NS_EVENTS, NS_KILLED, NS_NR
 };
 
 static const char *const ns_steps[NS_NR] = {
 	"ok", "unshare(CLONE_NEWPID)", "fork into the namespace", "pin to a CPU",
 	"LISTEN_BATCH", "wait for the test", "fork a child", "reap a child",
-	"receive its events", "killed",
+	"change its name", "receive its events", "killed",
 };
 
 /* What the namespace's first process shares with the test. */
@@ -1299,7 +1402,8 @@ static int ns_code(int i)
 
 /*
  * Pid 1 of the new namespace: listens with batches, waits for the test,
- * runs a burst of children without reading, then reads everything.
+ * runs a few children and then a burst of comm changes of its own (forks
+ * are too slow to fill batches) without reading, then reads everything.
  */
 static int ns_body(struct ns_share *s, int cpu)
 {
@@ -1324,7 +1428,10 @@ static int ns_body(struct ns_share *s, int cpu)
 		if (s->st[i] < 0)
 			return NS_REAP;
 	}
-	if (!pl_await(&s->log, PROC_EVENT_EXIT, s->np[NS_CHILDREN - 1]))
+	if (comm_loop(NS_COMMS) < 0)
+		return NS_COMM;
+	if (!pl_await(&s->log, PROC_EVENT_EXIT, s->np[NS_CHILDREN - 1]) ||
+	    !pl_await_comm(&s->log, 1, NS_COMMS - 1))
 		return NS_EVENTS;
 	pl_drain(&s->log);
 	return NS_OK;
@@ -1352,8 +1459,8 @@ static void ns_helper(struct ns_share *s, int cpu)
 /*
  * A batched listener in a child pid namespace gets the events of its
  * namespace only, in namespace pids, batched; a host batched listener
- * gets the same workload in host pids, and a host child the namespace
- * does not show (positive control).
+ * gets the same workload and comm burst in host pids, and a host child
+ * the namespace does not show (positive control).
  */
 TEST_F_TIMEOUT(batch, pid_namespace_listener, 180)
 {
@@ -1400,12 +1507,15 @@ TEST_F_TIMEOUT(batch, pid_namespace_listener, 180)
 		       WIFEXITED(status) && WEXITSTATUS(status) < NS_NR ?
 		       ns_steps[WEXITSTATUS(status)] : "?", status);
 	ASSERT_TRUE(hc_seen) TH_LOG("positive control: no exit event of host child %d", hc);
+	/* comm_check() below tells whether all of it came. */
+	pl_await_comm(h, s->b_host, NS_COMMS - 1);
 	pl_drain(h);
 
 	/* The namespace's listener: its tasks, its numbers, batched. */
 	pl_log_shape(_metadata, "namespace", l);
 	pl_expect_clean(_metadata, "namespace", l);
 	EXPECT_LT(0, l->st.multi) TH_LOG("namespace: no datagram held more than one event");
+	EXPECT_EQ(0, comm_check(_metadata, "namespace", l, 1, NS_COMMS, cpu));
 	pl_runs(_metadata, "namespace", l, &r);
 	EXPECT_EQ(0, r.breaks);
 	for (i = 0; i < l->st.n; i++) {
@@ -1447,6 +1557,7 @@ TEST_F_TIMEOUT(batch, pid_namespace_listener, 180)
 	pl_log_shape(_metadata, "host", h);
 	pl_expect_clean(_metadata, "host", h);
 	ASSERT_NE(NULL, pl_find(h, PROC_EVENT_FORK, hc)) TH_LOG("positive control: host child");
+	EXPECT_EQ(0, comm_check(_metadata, "host", h, s->b_host, NS_COMMS, cpu));
 	for (i = 0, k = 0; i < h->st.n; i++) {
 		const struct proc_event *ev = &h->recs[i].ev;
 

@@ -441,15 +441,17 @@ TEST_F_TIMEOUT(stress, listener_churn, 600)
 
 /*
  * A listener that stops reading: the producer is never held up, the
- * listener sees ENOBUFS once, then events again.
+ * listener sees ENOBUFS once, then events again. The events are comm
+ * changes, the cheapest there are: the burst only has to outrun the
+ * receive buffer.
  */
 TEST_F_TIMEOUT(stress, slow_listener_overflows, 600)
 {
-	struct proc_input in = { PROC_CN_MCAST_LISTEN, PROC_EVENT_FORK };
+	struct proc_input in = { PROC_CN_MCAST_LISTEN, PROC_EVENT_COMM };
 	int fd = cn_socket(CN_IDX_PROC), size = 4096, enobufs = 0, after = 0;
+	long changes, received = 0;
 	struct timespec t0, t1;
-	long forks = 0, received = 0;
-	pid_t pid;
+	char name[16];
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)));
@@ -457,12 +459,9 @@ TEST_F_TIMEOUT(stress, slow_listener_overflows, 600)
 
 	/* Far more events than the receive buffer holds, none read. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (forks = 0; forks < 2000; forks++) {
-		pid = fork();
-		if (pid == 0)
-			_exit(0);
-		ASSERT_LT(0, pid);
-		waitpid(pid, NULL, 0);
+	for (changes = 0; changes < 2000; changes++) {
+		snprintf(name, sizeof(name), "cn-flood-%ld", changes);
+		ASSERT_EQ(0, prctl(PR_SET_NAME, name));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
@@ -478,18 +477,15 @@ TEST_F_TIMEOUT(stress, slow_listener_overflows, 600)
 		received++;
 	}
 	/* The producer goes on; new events reach the listener again. */
-	pid = fork();
-	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0);
+	ASSERT_EQ(0, prctl(PR_SET_NAME, "cn-stress"));
 	while (cn_recv(fd, rxbuf, sizeof(rxbuf), 1000))
 		after++;
 
-	TH_LOG("overflow: %ld forks in %ld ms; listener read %ld events, %d ENOBUFS, then %d more",
-	       forks, (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
+	TH_LOG("overflow: %ld comm changes in %ld ms; read %ld events, %d ENOBUFS, then %d more",
+	       changes, (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
 	       received, enobufs, after);
 	EXPECT_EQ(1, enobufs);
-	EXPECT_LT(received, forks);
+	EXPECT_LT(received, changes);
 	EXPECT_LE(1, after);
 	close(fd);
 	EXPECT_EQ(self->base_listeners, listener_count());
@@ -869,41 +865,89 @@ TEST_F_TIMEOUT(stress, allocation_failures_event_broadcast, 1800)
 	EXPECT_TRUE(echo_works());
 }
 
-/*
- * Load cn_test with fail-nth at @n: finit_module's result, and in @left
- * how many allocations were still to come (0: the nth one failed).
- */
-static int load_armed(int nth, int n, int *left)
+/* The text range of kernel function @name, from /proc/kallsyms. */
+static int text_range(const char *name, unsigned long long *start,
+		      unsigned long long *end)
 {
-	int err;
+	char line[512], sym[256], type;
+	unsigned long long addr, best = ~0ULL;
+	FILE *f = fopen("/proc/kallsyms", "r");
 
-	if (fail_nth_arm(nth, n))
-		return -2;
-	err = cn_module_load(cn_test_path(), "tick_ms=0");
-	*left = fail_nth_left(nth);
-	fail_nth_arm(nth, 0);
-	return err;
+	if (!f)
+		return -1;
+	*start = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
+			continue;
+		if (!strcmp(sym, name))
+			*start = addr;
+	}
+	rewind(f);
+	/* The end: the lowest symbol above the start. */
+	while (*start && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
+			continue;
+		if (addr > *start && addr < best)
+			best = addr;
+	}
+	fclose(f);
+	*end = best;
+	return *start && best != ~0ULL ? 0 : -1;
 }
 
-#define COUNT_ALL	1000000
+static const char *const notify_faults[][2] = {
+	{ "/sys/kernel/debug/failslab/probability", "100" },
+	{ "/sys/kernel/debug/failslab/interval", "1" },
+	{ "/sys/kernel/debug/failslab/times", "-1" },
+	{ "/sys/kernel/debug/failslab/task-filter", "Y" },
+	{ "/sys/kernel/debug/failslab/stacktrace-depth", "32" },
+};
+
+static const char *const no_faults[][2] = {
+	{ "/sys/kernel/debug/failslab/probability", "0" },
+	{ "/sys/kernel/debug/failslab/times", "1" },
+	{ "/sys/kernel/debug/failslab/task-filter", "N" },
+	{ "/sys/kernel/debug/failslab/require-start", "0" },
+	{ "/sys/kernel/debug/failslab/require-end", "0" },
+};
+
+/* Load or unload cn_test in a child whose allocations may fail. */
+static int in_failing_task(bool load)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (cn_write_file("/proc/self/make-it-fail", "1"))
+			_exit(2);
+		_exit(load ? !!cn_module_load(cn_test_path(), "tick_ms=0") :
+			     !!cn_module_unload("cn_test"));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
 
 /*
  * The notification of a registration is built and sent by the task that
- * registers, here the one loading cn_test. Fail its allocations from the
- * last one back, through the end of the load and the notification, until
- * the load itself fails (the registration's own allocations): earlier
- * ones are the module loader's, not the connector's.
+ * registers, here the one loading cn_test. Fail every allocation made
+ * from the notification code (a stack-trace filter on its text, for that
+ * task only): the loads and unloads go on, their notifications are lost,
+ * nothing leaks; without the failures they are heard again.
  */
-TEST_F_TIMEOUT(stress, allocation_failures_notification_delivery, 1800)
+TEST_F_TIMEOUT(stress, allocation_failures_notification_delivery, 600)
 {
-	long steps = 0, injected = 0, loaded = 0, lost = 0;
-	int nth, holder, added, removed, left, err, n;
-	int with_request, without_request, top;
-	bool load_failed = false;
+	unsigned long long start, end;
+	int holder, added, removed, k, rounds = 5, lost = 0;
+	char val[32];
+	unsigned int i;
 
-	nth = fault_open(_metadata);
-	if (nth < 0)
+	if (access("/sys/kernel/debug/failslab/require-start", F_OK))
 		SKIP(return, NO_FAULTS);
+	ASSERT_EQ(0, text_range("cn_notify_change", &start, &end))
+		TH_LOG("cn_notify_change not in /proc/kallsyms");
 	holder = cn_socket(0);
 	ASSERT_LE(0, holder);
 	ASSERT_EQ(0, notify_request(holder, 1, false));
@@ -912,55 +956,27 @@ TEST_F_TIMEOUT(stress, allocation_failures_notification_delivery, 1800)
 	notes_heard(holder, &added, &removed, 300);
 	ASSERT_EQ(1, removed);
 
-	/* How many allocations a load makes, with and without a request. */
-	ASSERT_EQ(0, load_armed(nth, COUNT_ALL, &left));
-	with_request = COUNT_ALL - left;
-	notes_heard(holder, &added, &removed, 300);
-	EXPECT_EQ(1, added);
-	ASSERT_EQ(0, cn_module_unload("cn_test"));
-	ASSERT_EQ(0, notify_request(holder, 2, true));
-	notes_heard(holder, &added, &removed, 300);
-	ASSERT_EQ(0, load_armed(nth, COUNT_ALL, &left));
-	without_request = COUNT_ALL - left;
-	ASSERT_EQ(0, cn_module_unload("cn_test"));
-	ASSERT_EQ(0, notify_request(holder, 3, false));
-	ASSERT_EQ(self->base_requests + 1, request_count());
-
-	top = with_request + 2;
-	for (n = top; n >= 1 && n > top - 64; n--) {
-		err = load_armed(nth, n, &left);
-		ASSERT_NE(-2, err);
-		steps++;
-		notes_heard(holder, &added, &removed, 100);
-		if (left == 0)
-			injected++;
-		if (err) {
-			/* A registration that failed was never announced. */
-			EXPECT_EQ(0, added) TH_LOG("failing allocation %d", n);
-			ASSERT_EQ(0, left) TH_LOG("the load failed with nothing injected");
-			load_failed = true;
-			break;
-		}
-		loaded++;
-		EXPECT_GE(1, added) TH_LOG("failing allocation %d: %d ADDED", n, added);
-		if (!added)
-			lost++;
-		ASSERT_EQ(0, cn_module_unload("cn_test"));
-		notes_heard(holder, &added, &removed, 100);
-		EXPECT_EQ(1, removed) TH_LOG("failing allocation %d: REMOVED after", n);
-		ASSERT_EQ(self->base_requests + 1, request_count());
+	for (i = 0; i < ARRAY_SIZE(notify_faults); i++)
+		ASSERT_EQ(0, cn_write_file(notify_faults[i][0], notify_faults[i][1]));
+	snprintf(val, sizeof(val), "%llu", start);
+	ASSERT_EQ(0, cn_write_file("/sys/kernel/debug/failslab/require-start", val));
+	snprintf(val, sizeof(val), "%llu", end);
+	ASSERT_EQ(0, cn_write_file("/sys/kernel/debug/failslab/require-end", val));
+	for (k = 0; k < rounds; k++) {
+		/* The registrations themselves must not be touched. */
+		EXPECT_EQ(0, in_failing_task(true)) TH_LOG("load %d", k);
+		notes_heard(holder, &added, &removed, 200);
+		lost += !added;
+		EXPECT_EQ(0, in_failing_task(false)) TH_LOG("unload %d", k);
+		notes_heard(holder, &added, &removed, 200);
+		lost += !removed;
+		EXPECT_EQ(self->base_requests + 1, request_count());
 	}
-	close(nth);
-	TH_LOG("a load makes %d allocations with a request, %d without",
-	       with_request, without_request);
-	TH_LOG("%ld loads from allocation %d back, %ld with a failed allocation",
-	       steps, top, injected);
-	TH_LOG("%ld loaded, %ld of them without ADDED; %s", loaded, lost,
-	       load_failed ? "then the registration failed" : "the registration never failed");
-	EXPECT_LT(0, injected);
-	/* The notification's allocations were among those failed. */
-	if (with_request - without_request >= 2)
-		EXPECT_LT(0, lost);
+	for (i = 0; i < ARRAY_SIZE(no_faults); i++)
+		EXPECT_EQ(0, cn_write_file(no_faults[i][0], no_faults[i][1]));
+	TH_LOG("notification code at %#llx-%#llx: %d of %d notifications lost",
+	       start, end, lost, 2 * rounds);
+	EXPECT_EQ(2 * rounds, lost);
 
 	/* The positive control: the next load is announced, once. */
 	ASSERT_EQ(0, cn_module_load(cn_test_path(), "tick_ms=0"));
