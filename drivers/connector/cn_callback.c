@@ -27,6 +27,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 #include <net/net_namespace.h>
 
 #include "cn_core.h"
@@ -59,6 +60,8 @@ struct cn_callback {
 
 static DEFINE_MUTEX(cn_table_lock);
 static DEFINE_HASHTABLE(cn_table, CN_TABLE_BITS);
+/* Woken when a deleted entry is gone from the table. */
+static DECLARE_WAIT_QUEUE_HEAD(cn_table_gone);
 static BLOCKING_NOTIFIER_HEAD(cn_table_chain);
 
 static u32 cn_id_hash(const struct cb_id *id)
@@ -135,17 +138,33 @@ static void cn_table_put(struct cn_callback *cb)
 		complete(&cb->released);
 }
 
+/* Is @cb, which may be freed, still the entry of @id in the table? */
+static bool cn_table_holds(const struct cb_id *id, const struct cn_callback *cb)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = cn_table_find(id) == cb;
+	rcu_read_unlock();
+	return found;
+}
+
 void cn_table_del(const struct cb_id *id)
 {
-	struct cn_callback *cb;
+	struct cn_callback *cb, *other = NULL;
 
 	mutex_lock(&cn_table_lock);
 	cb = cn_table_find(id);
-	if (cb && cb->dying)
-		cb = NULL;	/* another delete is under way */
+	if (cb && cb->dying) {
+		/* Another delete is under way: return when it is done. */
+		other = cb;
+		cb = NULL;
+	}
 	if (cb)
 		WRITE_ONCE(cb->dying, true);
 	mutex_unlock(&cn_table_lock);
+	if (other)
+		wait_event(cn_table_gone, !cn_table_holds(id, other));
 	if (!cb)
 		return;
 
@@ -162,6 +181,7 @@ void cn_table_del(const struct cb_id *id)
 	hlist_del_rcu(&cb->node);
 	cn_table_publish(CN_NOTIFY_REMOVED, cb);
 	mutex_unlock(&cn_table_lock);
+	wake_up_all(&cn_table_gone);
 	kfree_rcu(cb, rcu);
 }
 

@@ -11,6 +11,9 @@
 #define _CN_CORE_H
 
 #include <linux/connector.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/uidgid.h>
 
 struct dentry;
 struct module;
@@ -18,6 +21,7 @@ struct net;
 struct seq_file;
 struct sk_buff;
 struct sock;
+struct user_namespace;
 
 /* Longest callback name kept, NUL included. */
 #define CN_NAME_LEN		32
@@ -74,6 +78,33 @@ int cn_sock_attach(struct sock *sk);
 void *cn_sock_state(const struct sock *sk, const struct cn_sock_ops *ops);
 void *cn_sock_state_swap(struct sock *sk, const struct cn_sock_ops *ops,
 			 void *state);
+
+/**
+ * struct cn_limit - a per-user limit on something services hand out
+ * @max: how many each user may hold, at every level (a sysctl's data)
+ * @lock: guards @users
+ * @users: the charges, per user and user namespace
+ *
+ * In the style of inotify's limits: a charge goes to a user in its user
+ * namespace and to the owner of that namespace at every level above, so
+ * that no user, whatever namespaces it makes, holds more than @max.
+ */
+struct cn_limit {
+	int max;
+	struct mutex lock;	/* @users */
+	DECLARE_HASHTABLE(users, 6);
+};
+
+#define CN_LIMIT_INIT(name, limit) {					\
+	.max = (limit),							\
+	.lock = __MUTEX_INITIALIZER(name.lock),				\
+	.users = { [0 ... (1 << 6) - 1] = HLIST_HEAD_INIT },		\
+}
+
+int cn_limit_charge(struct cn_limit *limit, struct user_namespace *ns,
+		    kuid_t uid);
+void cn_limit_uncharge(struct cn_limit *limit, struct user_namespace *ns,
+		       kuid_t uid);
 
 struct dentry *cn_debugfs_dir(void);
 

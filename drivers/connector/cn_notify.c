@@ -9,11 +9,10 @@
  *
  * Requests belong to their socket: it keeps them in its own list and
  * drops them when it closes. Each is also charged to the user who made
- * it, in that user's user namespace and, as the owner of that namespace,
- * in every namespace above; no user may hold more than
- * net.connector.notify_max_user_requests at any level, so no user can
- * crowd another out. The memory is charged to the requester's memory
- * cgroup.
+ * it (struct cn_limit): no user may hold more than
+ * net.connector.notify_max_user_requests at any level of its user
+ * namespaces, so no user can crowd another out. The memory is charged to
+ * the requester's memory cgroup.
  */
 
 #include <linux/capability.h>
@@ -65,7 +64,7 @@ struct cn_notify_sock {
  * @node: link in cn_notify_requests, under cn_notify_lock
  * @sock_node: link in the owner's @requests
  * @owner: the socket that asked
- * @user_ns: user namespace of the user charged for it; held
+ * @user_ns: user namespace of the user charged for it; the charge holds it
  * @uid: the user charged for it
  * @group: the multicast group notifications go to, or 0 for the owner
  * @nr_idx: number of idx ranges at the start of @ranges
@@ -84,31 +83,17 @@ struct cn_notify_request {
 	struct cn_notify_req ranges[];
 };
 
-/**
- * struct cn_notify_user - requests charged to one user at one level
- * @node: link in cn_notify_users
- * @ns: the user namespace; kept alive by the requests charged below it
- * @uid: the user
- * @requests: the number charged
- */
-struct cn_notify_user {
-	struct hlist_node node;
-	const struct user_namespace *ns;
-	kuid_t uid;
-	unsigned int requests;
-};
-
 /*
- * cn_notify_lock guards every request list, the users and the count. It
- * is held to deliver, which is when requests are read; deliveries never
- * wait for a receiver.
+ * cn_notify_lock guards every request list and the count. It is held to
+ * deliver, which is when requests are read; deliveries never wait for a
+ * receiver.
  */
 static DEFINE_MUTEX(cn_notify_lock);
 static LIST_HEAD(cn_notify_requests);
 static unsigned int cn_notify_count;
-static DEFINE_HASHTABLE(cn_notify_users, 6);
 
-static int cn_notify_max_user = 128;
+/* net.connector.notify_max_user_requests */
+static struct cn_limit cn_notify_limit = CN_LIMIT_INIT(cn_notify_limit, 128);
 static struct ctl_table_header *cn_notify_sysctl;
 
 static struct cn_sock_ops cn_notify_sock_ops;
@@ -205,77 +190,6 @@ static struct notifier_block cn_notify_nb = {
 	.notifier_call = cn_notify_change,
 };
 
-static struct cn_notify_user *cn_notify_user_find(const struct user_namespace *ns,
-						  kuid_t uid)
-{
-	struct cn_notify_user *user;
-
-	hash_for_each_possible(cn_notify_users, user, node,
-			       (unsigned long)ns ^ __kuid_val(uid))
-		if (user->ns == ns && uid_eq(user->uid, uid))
-			return user;
-	return NULL;
-}
-
-/*
- * Uncharge one request from (@ns, @uid) and the owners above, up to but
- * not including @stop (NULL: all the way up).
- */
-static void cn_notify_uncharge(const struct user_namespace *ns, kuid_t uid,
-			       const struct user_namespace *stop)
-{
-	struct cn_notify_user *user;
-
-	lockdep_assert_held(&cn_notify_lock);
-	for (; ns && ns != stop; uid = ns->owner, ns = ns->parent) {
-		user = cn_notify_user_find(ns, uid);
-		if (WARN_ON_ONCE(!user))
-			continue;
-		if (--user->requests)
-			continue;
-		hash_del(&user->node);
-		kfree(user);
-	}
-}
-
-/* Charge one request to (@ns, @uid) and the owners above. */
-static int cn_notify_charge(const struct user_namespace *ns, kuid_t uid)
-{
-	int max = READ_ONCE(cn_notify_max_user);
-	const struct user_namespace *level = ns;
-	struct cn_notify_user *user;
-	kuid_t who = uid;
-	int err = 0;
-
-	lockdep_assert_held(&cn_notify_lock);
-	for (; level; who = level->owner, level = level->parent) {
-		user = cn_notify_user_find(level, who);
-		if (!user) {
-			user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
-			if (!user) {
-				err = -ENOMEM;
-				break;
-			}
-			user->ns = level;
-			user->uid = who;
-			hash_add(cn_notify_users, &user->node,
-				 (unsigned long)level ^ __kuid_val(who));
-		}
-		if (user->requests >= max) {
-			if (!user->requests) {
-				hash_del(&user->node);
-				kfree(user);
-			}
-			err = -ENOSPC;
-			break;
-		}
-		user->requests++;
-	}
-	if (err)
-		cn_notify_uncharge(ns, uid, level);
-	return err;
-}
-
 /* Unlink and free @req. */
 static void cn_notify_drop(struct cn_notify_request *req)
 {
@@ -284,8 +198,7 @@ static void cn_notify_drop(struct cn_notify_request *req)
 	list_del(&req->sock_node);
 	req->owner->count--;
 	cn_notify_count--;
-	cn_notify_uncharge(req->user_ns, req->uid, NULL);
-	put_user_ns(req->user_ns);
+	cn_limit_uncharge(&cn_notify_limit, req->user_ns, req->uid);
 	kfree(req);
 }
 
@@ -307,28 +220,45 @@ static struct cn_sock_ops cn_notify_sock_ops = {
 	.release = cn_notify_release,
 };
 
-/* The requests state of @sk, set up on first use. */
+/* The requests state of @sk, set up on first use; an ERR_PTR on failure. */
 static struct cn_notify_sock *cn_notify_sock_of(struct sock *sk, u32 portid)
 {
 	struct cn_notify_sock *owner, *old;
 
+	/* Only this socket's callbacks set its slot, under our lock. */
+	lockdep_assert_held(&cn_notify_lock);
 	owner = cn_sock_state(sk, &cn_notify_sock_ops);
 	if (owner)
 		return owner;
 	if (cn_sock_attach(sk))
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
 	if (!owner)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	owner->sk = sk;
 	owner->net = sock_net(sk);
 	owner->portid = portid;
 	INIT_LIST_HEAD(&owner->requests);
-	/* Only this socket's callbacks set its slot, under our lock. */
-	lockdep_assert_held(&cn_notify_lock);
 	old = cn_sock_state_swap(sk, &cn_notify_sock_ops, owner);
+	if (IS_ERR(old)) {
+		kfree(owner);
+		return ERR_CAST(old);
+	}
 	WARN_ON_ONCE(old);
 	return owner;
+}
+
+/*
+ * A socket left without requests gives its state back, and with it the
+ * hold it had on this module.
+ */
+static void cn_notify_sock_trim(struct sock *sk, struct cn_notify_sock *owner)
+{
+	lockdep_assert_held(&cn_notify_lock);
+	if (owner->count)
+		return;
+	WARN_ON_ONCE(cn_sock_state_swap(sk, &cn_notify_sock_ops, NULL) != owner);
+	kfree(owner);
 }
 
 /* Withdraw @sk's requests for @group. */
@@ -339,10 +269,12 @@ static void cn_notify_withdraw(struct sock *sk, u32 group)
 
 	mutex_lock(&cn_notify_lock);
 	owner = cn_sock_state(sk, &cn_notify_sock_ops);
-	if (owner)
+	if (owner) {
 		list_for_each_entry_safe(req, next, &owner->requests, sock_node)
 			if (req->group == group)
 				cn_notify_drop(req);
+		cn_notify_sock_trim(sk, owner);
+	}
 	mutex_unlock(&cn_notify_lock);
 }
 
@@ -353,22 +285,22 @@ static int cn_notify_add(struct cn_notify_request *req,
 	struct cn_notify_sock *owner;
 	int err;
 
-	req->user_ns = get_user_ns(current_user_ns());
+	req->user_ns = current_user_ns();
 	req->uid = current_euid();
 
 	mutex_lock(&cn_notify_lock);
 	owner = cn_notify_sock_of(nsp->sk, nsp->portid);
-	if (!owner) {
-		err = -ENOMEM;
+	if (IS_ERR(owner)) {
+		err = PTR_ERR(owner);
 		goto out;
 	}
-	if (owner->count >= CN_NOTIFY_PER_SOCKET) {
-		err = -ENOSPC;
+	err = -ENOSPC;
+	if (owner->count < CN_NOTIFY_PER_SOCKET)
+		err = cn_limit_charge(&cn_notify_limit, req->user_ns, req->uid);
+	if (err) {
+		cn_notify_sock_trim(nsp->sk, owner);
 		goto out;
 	}
-	err = cn_notify_charge(req->user_ns, req->uid);
-	if (err)
-		goto out;
 	req->owner = owner;
 	list_add_tail(&req->node, &cn_notify_requests);
 	list_add_tail(&req->sock_node, &owner->requests);
@@ -376,8 +308,6 @@ static int cn_notify_add(struct cn_notify_request *req,
 	cn_notify_count++;
 out:
 	mutex_unlock(&cn_notify_lock);
-	if (err)
-		put_user_ns(req->user_ns);
 	return err;
 }
 
@@ -400,7 +330,13 @@ static int cn_notify_request(const struct cn_msg *msg,
 	    ctl->len != nr * sizeof(struct cn_notify_req) ||
 	    msg->len != sizeof(*ctl) + ctl->len)
 		return -EINVAL;
-	if (ctl->group > CN_NETLINK_USERS + 0xf)
+	/*
+	 * Not into the group of a registered user (process events, 1-wire,
+	 * ...): its listeners would take a notification for their own
+	 * messages.
+	 */
+	if (ctl->group && (ctl->group < CN_NETLINK_USERS ||
+			   ctl->group > CN_NETLINK_USERS + 0xf))
 		return -EINVAL;
 	if (ctl->group && !cn_sender_capable(nsp, CAP_NET_ADMIN))
 		return -EPERM;
@@ -459,7 +395,7 @@ DEFINE_SHOW_ATTRIBUTE(cn_notify_stats);
 static struct ctl_table cn_notify_sysctl_table[] = {
 	{
 		.procname = "notify_max_user_requests",
-		.data = &cn_notify_max_user,
+		.data = &cn_notify_limit.max,
 		.maxlen = sizeof(int),
 		.mode = 0644,
 		.proc_handler = proc_dointvec_minmax,

@@ -22,6 +22,7 @@
 
 #include <linux/cn_proc.h>
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/debugfs.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
@@ -72,6 +73,8 @@ static const struct cb_id cn_proc_id = { CN_IDX_PROC, CN_VAL_PROC };
  * @legacy_interest: the same, for the listeners without batches
  * @streams: the view's batch streams, under cn_proc_lock; RCU for readers
  * @seq: per CPU, the number of the next event of this view
+ * @charged_ns: user namespace of the user the view is charged to
+ * @charged_uid: that user
  * @free_work: frees the view, its streams and its references after
  *	readers are done
  *
@@ -92,6 +95,8 @@ struct cn_proc_view {
 	u32 legacy_interest;
 	struct list_head streams;
 	u32 __percpu *seq;
+	struct user_namespace *charged_ns;
+	kuid_t charged_uid;
 	struct rcu_work free_work;
 };
 
@@ -99,24 +104,26 @@ struct cn_proc_view {
  * Batches. A listener that asks for them (PROC_CN_MCAST_LISTEN_BATCH) gets
  * its events packed several to a datagram, each a complete netlink
  * message. Listeners of one view with one mask share a stream; each stream
- * gathers one batch per CPU. A batch is sent
+ * gathers one batch per CPU, in an skb allocated when its first event
+ * comes. A batch is sent
  *  - when it is full (CN_PROC_BATCH_BYTES of messages, about 210 events);
  *  - when it would no longer fit in the receive buffer of the stream's
- *    listener with the least room, so that a listener that falls behind
+ *    listener with the most room, so that a listener that falls behind
  *    keeps as many events as its buffer can hold;
- *  - when its first event is CN_PROC_BATCH_DELAY old and the listeners
- *    kept up (each had read everything sent before the last batch);
+ *  - when its first event is CN_PROC_BATCH_DELAY old, unless every
+ *    listener of the stream still had earlier datagrams queued at the last
+ *    send (none keeps up: fuller batches cost their buffers less);
  *  - when its first event is CN_PROC_BATCH_MAX_DELAY old, in any case;
  *  - at once, as a datagram of one, when the stream was idle for
  *    CN_PROC_BATCH_DELAY: a lone event does not wait for company.
- * A batch is sent in an skb of its own size (a page fragment), so that a
- * receive buffer is charged for what it holds: about 79 bytes per event
- * against some 830 for an event in a datagram of its own.
- * msg->seq counts the stream's events per CPU: every event of a batched
- * listener's mask is numbered, so a gap means a lost batch, never a
- * filtered event.
+ * A batch that is far from full is copied into an skb of its size first,
+ * so that a receive buffer is charged for what it holds: about 79 bytes
+ * per event in a full batch, against some 830 for an event in a datagram
+ * of its own. msg->seq counts the stream's events per CPU: every event of
+ * a batched listener's mask is numbered, so a gap means a lost batch,
+ * never a filtered event.
  */
-#define CN_PROC_BATCH_BYTES	16000
+#define CN_PROC_BATCH_BYTES	SKB_WITH_OVERHEAD(16384)
 #define CN_PROC_BATCH_DELAY	(2 * NSEC_PER_MSEC)
 #define CN_PROC_BATCH_MAX_DELAY	(100 * NSEC_PER_MSEC)
 #define CN_PROC_MSG_BYTES	NLMSG_ALIGN(NLMSG_LENGTH(sizeof(struct cn_msg) + \
@@ -125,22 +132,19 @@ struct cn_proc_view {
 /**
  * struct cn_proc_batch - a stream's pending events on one CPU
  * @lock: guards the rest; taken with BH off (the timer runs in softirq)
- * @buf: CN_PROC_BATCH_BYTES for the pending messages, or NULL until the
- *	first batch
- * @len: bytes of @buf in use
+ * @skb: the pending messages, or NULL
  * @seq: the number of the stream's next event on this CPU
  * @first_ns: when the first pending message came
  * @last_ns: when the last datagram was sent
  * @room: receive buffer left, after the last datagram, in the stream's
- *	listener with the least
- * @backlog: at the last send, a listener still had earlier datagrams queued
+ *	listener with the most
+ * @backlog: at the last send, every listener still had datagrams queued
  * @timer: sends the batch when it has waited long enough
  * @stream: the stream this batch belongs to
  */
 struct cn_proc_batch {
 	spinlock_t lock;	/* the rest; with BH off */
-	char *buf;
-	unsigned int len;
+	struct sk_buff *skb;
 	u32 seq;
 	u64 first_ns;
 	u64 last_ns;
@@ -154,17 +158,28 @@ struct cn_proc_batch {
  * struct cn_proc_stream - batched delivery to the listeners of one view
  *	that want one mask
  * @node: link in the view's @streams
- * @view: the view; the stream lives as long as it
+ * @view: the view
+ * @net: the view's network namespace, held: a batch timer may still send
+ *	when the view is gone
  * @mask: the events of the stream
  * @listeners: listeners on it, under cn_proc_lock (0: idle)
+ * @idle_since: when the last listener left
  * @batch: per CPU, the pending batch
+ * @charged_ns: user namespace of the user the stream is charged to
+ * @charged_uid: that user
+ * @free_work: frees the stream after readers are done
  */
 struct cn_proc_stream {
 	struct list_head node;
 	struct cn_proc_view *view;
+	struct net *net;
 	u32 mask;
 	unsigned int listeners;
+	unsigned long idle_since;
 	struct cn_proc_batch __percpu *batch;
+	struct user_namespace *charged_ns;
+	kuid_t charged_uid;
+	struct rcu_work free_work;
 };
 
 /**
@@ -197,6 +212,7 @@ static unsigned int cn_proc_nr_views;
 /* Views outside the initial pid namespace (READ_ONCE). */
 static unsigned int cn_proc_nested_views;
 static unsigned int cn_proc_idle_views;
+static unsigned int cn_proc_idle_streams;
 static unsigned int cn_proc_bit_users[CN_PROC_BITS];
 /* What some listener wants: read locklessly by the hooks. */
 static u32 cn_proc_interest;
@@ -289,8 +305,9 @@ struct cn_proc_batch_match {
 
 /*
  * Broadcast filter of a batch: it goes to the stream's listeners. Notes
- * the least room left in their receive buffers, and whether one of them
- * had not read everything sent before.
+ * the most room left in their receive buffers, and whether all of them
+ * had not read everything sent before. Neither can one listener that
+ * stops reading make the others' batches smaller or later.
  */
 static int cn_proc_batch_filter(struct sock *dsk, struct sk_buff *skb,
 				void *data)
@@ -308,9 +325,9 @@ static int cn_proc_batch_filter(struct sock *dsk, struct sk_buff *skb,
 		return 1;
 	queued = atomic_read(&dsk->sk_rmem_alloc);
 	room = READ_ONCE(dsk->sk_rcvbuf) - queued - (int)skb->truesize;
-	match->room = min_t(unsigned int, match->room, max(room, 0));
-	if (queued)
-		match->backlog = true;
+	match->room = max_t(int, match->room, room);
+	if (!queued)
+		match->backlog = false;
 	return 0;
 }
 
@@ -347,7 +364,7 @@ static void cn_proc_exit_probe(void *unused, struct task_struct *task)
 	if (!READ_ONCE(cn_proc_nested_views) || !ns || ns == &init_pid_ns ||
 	    !cn_proc_wanted(PROC_EVENT_EXIT, task->exit_code))
 		return;
-	e = kmalloc(sizeof(*e), GFP_ATOMIC | __GFP_NOWARN);
+	e = kmalloc(sizeof(*e), GFP_NOWAIT | __GFP_NOWARN);
 	if (!e)
 		return;
 	e->task = task;
@@ -526,45 +543,41 @@ VISIBLE_IF_KUNIT bool cn_proc_fill(struct proc_event *ev, u32 what,
 }
 EXPORT_SYMBOL_IF_KUNIT(cn_proc_fill);
 
-/* The skb a datagram of @len bytes of messages is charged as, and not more. */
+/* What a receive buffer is charged for an skb of @len bytes of messages. */
 static unsigned int cn_proc_batch_truesize(unsigned int len)
 {
-	return SKB_TRUESIZE(SKB_DATA_ALIGN(len));
+	unsigned int head = SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+
+	return SKB_TRUESIZE(kmalloc_size_roundup(SKB_DATA_ALIGN(len) + head) -
+			    head);
 }
 
 /*
  * Send the pending messages of @b (held, BH off) to its stream's
- * listeners, in an skb of their size.
+ * listeners, in an skb that is charged for no more than needed.
  */
 static void cn_proc_batch_send(struct cn_proc_batch *b, u64 now)
 {
 	struct cn_proc_batch_match match = {
 		.stream = b->stream,
-		.room = UINT_MAX,
+		.backlog = true,
 	};
-	unsigned int len = b->len;
-	struct sk_buff *skb = NULL;
-	void *data;
+	struct sk_buff *skb = b->skb, *small;
 
 	lockdep_assert_held(&b->lock);
-	if (!len)
+	if (!skb)
 		return;
-	b->len = 0;
+	b->skb = NULL;
 	b->last_ns = now;
-	data = netdev_alloc_frag(SKB_DATA_ALIGN(len) +
-				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)));
-	if (data) {
-		skb = build_skb(data, SKB_DATA_ALIGN(len) +
-				SKB_DATA_ALIGN(sizeof(struct skb_shared_info)));
-		if (!skb)
-			skb_free_frag(data);
+	if (cn_proc_batch_truesize(skb->len) < skb->truesize) {
+		small = alloc_skb(skb->len, GFP_NOWAIT | __GFP_NOWARN);
+		if (small) {
+			skb_put_data(small, skb->data, skb->len);
+			consume_skb(skb);
+			skb = small;
+		}
 	}
-	if (!skb)
-		skb = alloc_skb(len, GFP_ATOMIC);
-	if (!skb)
-		return;		/* lost, and the numbers show it */
-	skb_put_data(skb, b->buf, len);
-	cn_broadcast(b->stream->view->net, skb, CN_IDX_PROC, GFP_ATOMIC,
+	cn_broadcast(b->stream->net, skb, CN_IDX_PROC, GFP_NOWAIT,
 		     cn_proc_batch_filter, &match);
 	b->room = match.room;
 	b->backlog = match.backlog;
@@ -578,8 +591,8 @@ static enum hrtimer_restart cn_proc_batch_timer(struct hrtimer *timer)
 	u64 now = ktime_get_ns();
 
 	spin_lock(&b->lock);
-	/* Listeners that fall behind get fuller batches, up to the maximum. */
-	if (b->len && b->backlog &&
+	/* Listeners that all fall behind get fuller batches, up to the maximum. */
+	if (b->skb && b->backlog &&
 	    now - b->first_ns < CN_PROC_BATCH_MAX_DELAY) {
 		hrtimer_forward_now(timer, ns_to_ktime(CN_PROC_BATCH_DELAY));
 		ret = HRTIMER_RESTART;
@@ -590,27 +603,15 @@ static enum hrtimer_restart cn_proc_batch_timer(struct hrtimer *timer)
 	return ret;
 }
 
-/* Append @ev with number @seq to the messages of @b. */
+/* Append @ev with number @seq to the messages of @b; there is room. */
 static void cn_proc_batch_put(struct cn_proc_batch *b, u32 seq,
 			      const struct proc_event *ev)
 {
-	struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + b->len);
-	struct cn_msg *msg = nlmsg_data(nlh);
+	struct cn_msg hdr = { .id = cn_proc_id, .seq = seq };
 
 	/* 76 bytes, a multiple of NLMSG_ALIGNTO: no padding to clear. */
-	BUILD_BUG_ON(NLMSG_LENGTH(sizeof(*msg) + sizeof(*ev)) != CN_PROC_MSG_BYTES);
-	*nlh = (struct nlmsghdr) {
-		.nlmsg_len = CN_PROC_MSG_BYTES,
-		.nlmsg_type = NLMSG_DONE,
-		.nlmsg_seq = seq,
-	};
-	*msg = (struct cn_msg) {
-		.id = cn_proc_id,
-		.seq = seq,
-		.len = sizeof(*ev),
-	};
-	memcpy(msg->data, ev, sizeof(*ev));
-	b->len += CN_PROC_MSG_BYTES;
+	BUILD_BUG_ON(NLMSG_LENGTH(sizeof(hdr) + sizeof(*ev)) != CN_PROC_MSG_BYTES);
+	cn_msg_append(b->skb, &hdr, ev, sizeof(*ev));
 }
 
 /* Add @ev to this CPU's batch of @stream; with the CPU's local lock held. */
@@ -623,19 +624,19 @@ static void cn_proc_batch_add(struct cn_proc_stream *stream,
 
 	b = this_cpu_ptr(stream->batch);
 	spin_lock_bh(&b->lock);
-	if (!b->buf) {
-		b->buf = kmalloc(CN_PROC_BATCH_BYTES, GFP_NOWAIT);
-		if (!b->buf) {
+	idle = !b->skb && (s64)(now - b->last_ns) >= CN_PROC_BATCH_DELAY;
+	if (!b->skb) {
+		b->skb = alloc_skb(idle ? CN_PROC_MSG_BYTES : CN_PROC_BATCH_BYTES,
+				   GFP_NOWAIT | __GFP_NOWARN);
+		if (!b->skb) {
 			b->seq++;	/* lost, and the numbers show it */
 			goto out;
 		}
-	}
-	idle = !b->len && now - b->last_ns >= CN_PROC_BATCH_DELAY;
-	if (!b->len)
 		b->first_ns = now;
+	}
 	cn_proc_batch_put(b, b->seq++, ev);
-	if (idle || b->len + CN_PROC_MSG_BYTES > CN_PROC_BATCH_BYTES ||
-	    cn_proc_batch_truesize(b->len + CN_PROC_MSG_BYTES) > b->room)
+	if (idle || skb_tailroom(b->skb) < CN_PROC_MSG_BYTES ||
+	    cn_proc_batch_truesize(b->skb->len + CN_PROC_MSG_BYTES) > b->room)
 		cn_proc_batch_send(b, now);
 	else if (!hrtimer_is_queued(&b->timer))
 		hrtimer_start(&b->timer, ns_to_ktime(CN_PROC_BATCH_DELAY),
@@ -815,12 +816,58 @@ static void cn_proc_account(struct cn_proc_view *view, u32 mask,
 	WRITE_ONCE(cn_proc_interest, total);
 }
 
-/* A new stream of @mask, not in any view yet. */
-static struct cn_proc_stream *cn_proc_stream_new(u32 mask)
+/*
+ * Views and streams are charged to the user whose LISTEN made them, as
+ * inotify charges watches (struct cn_limit): each costs every event a
+ * broadcast, so no user may make more than
+ * net.connector.proc_max_user_views of them, whatever namespaces it makes.
+ */
+static struct cn_limit cn_proc_limit = CN_LIMIT_INIT(cn_proc_limit, 32);
+
+static int cn_proc_charge(struct user_namespace **ns, kuid_t *uid)
+{
+	int err;
+
+	*ns = current_user_ns();
+	*uid = current_euid();
+	err = cn_limit_charge(&cn_proc_limit, *ns, *uid);
+	if (err)
+		*ns = NULL;
+	return err;
+}
+
+static void cn_proc_stream_free(struct cn_proc_stream *stream)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct cn_proc_batch *b = per_cpu_ptr(stream->batch, cpu);
+
+		hrtimer_cancel(&b->timer);
+		kfree_skb(b->skb);
+	}
+	if (stream->charged_ns)
+		cn_limit_uncharge(&cn_proc_limit, stream->charged_ns,
+				  stream->charged_uid);
+	if (stream->net)
+		put_net(stream->net);
+	free_percpu(stream->batch);
+	kfree(stream);
+}
+
+static void cn_proc_stream_free_work(struct work_struct *work)
+{
+	cn_proc_stream_free(container_of(to_rcu_work(work),
+					 struct cn_proc_stream, free_work));
+}
+
+/* A new stream of @mask, charged to the current user, not in a view yet. */
+static struct cn_proc_stream *cn_proc_stream_new(u32 mask, int *err)
 {
 	struct cn_proc_stream *stream;
 	int cpu;
 
+	*err = -ENOMEM;
 	stream = kzalloc(sizeof(*stream), GFP_KERNEL_ACCOUNT);
 	if (!stream)
 		return NULL;
@@ -831,6 +878,7 @@ static struct cn_proc_stream *cn_proc_stream_new(u32 mask)
 		return NULL;
 	}
 	stream->mask = mask;
+	INIT_RCU_WORK(&stream->free_work, cn_proc_stream_free_work);
 	for_each_possible_cpu(cpu) {
 		struct cn_proc_batch *b = per_cpu_ptr(stream->batch, cpu);
 
@@ -841,22 +889,12 @@ static struct cn_proc_stream *cn_proc_stream_new(u32 mask)
 		b->timer.function = cn_proc_batch_timer;
 		b->stream = stream;
 	}
-	return stream;
-}
-
-/* Free @stream, which no reader can reach any more. */
-static void cn_proc_stream_free(struct cn_proc_stream *stream)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct cn_proc_batch *b = per_cpu_ptr(stream->batch, cpu);
-
-		hrtimer_cancel(&b->timer);
-		kfree(b->buf);
+	*err = cn_proc_charge(&stream->charged_ns, &stream->charged_uid);
+	if (*err) {
+		cn_proc_stream_free(stream);
+		return NULL;
 	}
-	free_percpu(stream->batch);
-	kfree(stream);
+	return stream;
 }
 
 static struct cn_proc_stream *cn_proc_stream_find(struct cn_proc_view *view,
@@ -875,8 +913,12 @@ static void cn_proc_view_free(struct cn_proc_view *view)
 {
 	struct cn_proc_stream *stream, *next;
 
+	/* What the reaper left: streams idle for less than CN_PROC_IDLE. */
 	list_for_each_entry_safe(stream, next, &view->streams, node)
 		cn_proc_stream_free(stream);
+	if (view->charged_ns)
+		cn_limit_uncharge(&cn_proc_limit, view->charged_ns,
+				  view->charged_uid);
 	put_net(view->net);
 	put_pid_ns(view->pid_ns);
 	put_user_ns(view->user_ns);
@@ -890,11 +932,15 @@ static void cn_proc_view_free_work(struct work_struct *work)
 				       free_work));
 }
 
-/* A new, unhashed view of the current task through a socket of @net. */
-static struct cn_proc_view *cn_proc_view_new(struct net *net)
+/*
+ * A new, unhashed view of the current task through a socket of @net,
+ * charged to the current user.
+ */
+static struct cn_proc_view *cn_proc_view_new(struct net *net, int *err)
 {
 	struct cn_proc_view *view;
 
+	*err = -ENOMEM;
 	view = kzalloc(sizeof(*view), GFP_KERNEL_ACCOUNT);
 	if (!view)
 		return NULL;
@@ -908,6 +954,11 @@ static struct cn_proc_view *cn_proc_view_new(struct net *net)
 	view->user_ns = get_user_ns(current_user_ns());
 	INIT_LIST_HEAD(&view->streams);
 	INIT_RCU_WORK(&view->free_work, cn_proc_view_free_work);
+	*err = cn_proc_charge(&view->charged_ns, &view->charged_uid);
+	if (*err) {
+		cn_proc_view_free(view);
+		return NULL;
+	}
 	return view;
 }
 
@@ -937,6 +988,12 @@ static void cn_proc_view_hold(struct cn_proc_view *view)
 	view->listeners++;
 }
 
+/* Schedule the reaper, without pushing back a pending run. */
+static void cn_proc_reap_later(void)
+{
+	queue_delayed_work(system_wq, &cn_proc_reaper, CN_PROC_IDLE);
+}
+
 static void cn_proc_view_release(struct cn_proc_view *view)
 {
 	lockdep_assert_held(&cn_proc_lock);
@@ -945,12 +1002,40 @@ static void cn_proc_view_release(struct cn_proc_view *view)
 	view->idle = true;
 	view->idle_since = jiffies;
 	cn_proc_idle_views++;
-	mod_delayed_work(system_wq, &cn_proc_reaper, CN_PROC_IDLE);
+	cn_proc_reap_later();
 }
 
-/* Free the views idle for CN_PROC_IDLE; look again later for the rest. */
+static void cn_proc_stream_hold(struct cn_proc_stream *stream)
+{
+	lockdep_assert_held(&cn_proc_lock);
+	if (!stream->listeners)
+		cn_proc_idle_streams--;
+	WRITE_ONCE(stream->listeners, stream->listeners + 1);
+}
+
+static void cn_proc_stream_release(struct cn_proc_stream *stream)
+{
+	lockdep_assert_held(&cn_proc_lock);
+	WRITE_ONCE(stream->listeners, stream->listeners - 1);
+	if (stream->listeners)
+		return;
+	stream->idle_since = jiffies;
+	cn_proc_idle_streams++;
+	cn_proc_reap_later();
+}
+
+static bool cn_proc_idle_long(unsigned long since)
+{
+	return time_after_eq(jiffies, since + CN_PROC_IDLE);
+}
+
+/*
+ * Free the views and streams idle for CN_PROC_IDLE; look again later for
+ * the rest. Idle ones cost events a test of their interest meanwhile.
+ */
 static void cn_proc_reap(struct work_struct *work)
 {
+	struct cn_proc_stream *stream, *next;
 	struct cn_proc_view *view;
 	struct hlist_node *tmp;
 	unsigned int bkt;
@@ -958,8 +1043,15 @@ static void cn_proc_reap(struct work_struct *work)
 
 	spin_lock(&cn_proc_lock);
 	hash_for_each_safe(cn_proc_views, bkt, tmp, view, node) {
-		if (!view->idle ||
-		    time_before(jiffies, view->idle_since + CN_PROC_IDLE))
+		list_for_each_entry_safe(stream, next, &view->streams, node) {
+			if (stream->listeners ||
+			    !cn_proc_idle_long(stream->idle_since))
+				continue;
+			list_del_rcu(&stream->node);
+			cn_proc_idle_streams--;
+			queue_rcu_work(system_wq, &stream->free_work);
+		}
+		if (!view->idle || !cn_proc_idle_long(view->idle_since))
 			continue;
 		hash_del_rcu(&view->node);
 		cn_proc_nr_views--;
@@ -967,12 +1059,15 @@ static void cn_proc_reap(struct work_struct *work)
 		if (view->pid_ns != &init_pid_ns)
 			WRITE_ONCE(cn_proc_nested_views,
 				   cn_proc_nested_views - 1);
+		/* Its streams are idle too, and go with it. */
+		list_for_each_entry(stream, &view->streams, node)
+			cn_proc_idle_streams--;
 		queue_rcu_work(system_wq, &view->free_work);
 	}
-	again = cn_proc_idle_views;
+	again = cn_proc_idle_views || cn_proc_idle_streams;
 	spin_unlock(&cn_proc_lock);
 	if (again)
-		mod_delayed_work(system_wq, &cn_proc_reaper, CN_PROC_IDLE);
+		cn_proc_reap_later();
 }
 
 /*
@@ -984,8 +1079,7 @@ static void cn_proc_unaccount(struct cn_proc_listener *listener)
 	lockdep_assert_held(&cn_proc_lock);
 	cn_proc_account(listener->view, listener->mask, listener->stream, -1);
 	if (listener->stream)
-		WRITE_ONCE(listener->stream->listeners,
-			   listener->stream->listeners - 1);
+		cn_proc_stream_release(listener->stream);
 	cn_proc_view_release(listener->view);
 }
 
@@ -1010,13 +1104,15 @@ static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
 	if (!listener)
 		return -ENOMEM;
 
-	/* Find the view and stream, or allocate them outside the lock. */
+	/* Find the view and stream, or make them outside the lock. */
 	spin_lock(&cn_proc_lock);
 	for (;;) {
 		view = cn_proc_view_find(net);
 		if (!view && spare_view) {
 			view = spare_view;
 			spare_view = NULL;
+			view->idle = true;	/* held below */
+			cn_proc_idle_views++;
 			hash_add_rcu(cn_proc_views, &view->node,
 				     (unsigned long)view->pid_ns);
 			cn_proc_nr_views++;
@@ -1030,6 +1126,8 @@ static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
 				stream = spare_stream;
 				spare_stream = NULL;
 				stream->view = view;
+				stream->net = get_net(view->net);
+				cn_proc_idle_streams++;	/* held below */
 				list_add_tail_rcu(&stream->node, &view->streams);
 			}
 		}
@@ -1037,23 +1135,22 @@ static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
 			break;
 		spin_unlock(&cn_proc_lock);
 		if (!view && !spare_view)
-			spare_view = cn_proc_view_new(net);
-		if (batched && !spare_stream)
-			spare_stream = cn_proc_stream_new(mask);
-		if ((!view && !spare_view) || (batched && !spare_stream)) {
-			err = -ENOMEM;
+			spare_view = cn_proc_view_new(net, &err);
+		if (!err && batched && !spare_stream)
+			spare_stream = cn_proc_stream_new(mask, &err);
+		if (err)
 			goto out;
-		}
 		spin_lock(&cn_proc_lock);
 	}
 
 	cn_proc_view_hold(view);
 	cn_proc_account(view, mask, batched, 1);
 	if (stream)
-		WRITE_ONCE(stream->listeners, stream->listeners + 1);
+		cn_proc_stream_hold(stream);
 	listener->view = view;
 	listener->stream = stream;
 	listener->mask = mask;
+	/* cn_proc is built in: its state never fails to pin a module. */
 	old = cn_sock_state_swap(sk, &cn_proc_sock_ops, listener);
 	if (old)
 		cn_proc_unaccount(old);
@@ -1106,18 +1203,34 @@ static struct cn_sock_ops cn_proc_sock_ops = {
 	.release = cn_proc_release,
 };
 
-static bool cn_proc_may_listen(struct net *net)
+/*
+ * The policy of the initial network namespace binds every namespace, so
+ * that a namespace its owner made cannot lift the host's. The capability
+ * is asked over the user namespace that owns the pid namespace to be
+ * watched, which a user cannot choose by making a user namespace of its
+ * own, and for the sender and the socket's opener alike.
+ */
+static bool cn_proc_may_listen(const struct netlink_skb_parms *nsp)
 {
+	struct net *net = sock_net(nsp->sk);
 	const struct cn_proc_net *pn = net_generic(net, cn_proc_net_id);
+	const struct cn_proc_net *init = net_generic(&init_net, cn_proc_net_id);
+	struct user_namespace *owner = task_active_pid_ns(current)->user_ns;
+	struct file *file;
 
-	if (!READ_ONCE(pn->restrict_listen))
+	if (!READ_ONCE(pn->restrict_listen) && !READ_ONCE(init->restrict_listen))
 		return true;
-	return ns_capable(current_user_ns(), CAP_NET_ADMIN);
+	if (!ns_capable(owner, CAP_NET_ADMIN))
+		return false;
+	file = nsp->sk->sk_socket ? nsp->sk->sk_socket->file : NULL;
+	return !file || file_ns_capable(file, owner, CAP_NET_ADMIN);
 }
 
 /* Returns 0 or a negative errno for the acknowledgment. */
-static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
+static int cn_proc_control(const struct cn_msg *msg,
+			   const struct netlink_skb_parms *nsp)
 {
+	struct sock *sk = nsp->sk;
 	struct proc_input input;
 	u32 mask;
 
@@ -1142,7 +1255,7 @@ static int cn_proc_control(const struct cn_msg *msg, struct sock *sk)
 		mask = (u32)input.event_type & PROC_EVENT_ALL;
 		if (!mask)
 			mask = PROC_EVENT_ALL;
-		if (!cn_proc_may_listen(sock_net(sk)))
+		if (!cn_proc_may_listen(nsp))
 			return -EPERM;
 		return cn_proc_listen(sk, mask,
 				      input.mcast_op == PROC_CN_MCAST_LISTEN_BATCH);
@@ -1166,7 +1279,7 @@ static void cn_proc_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
 
 	if (!nsp->sk)
 		return;
-	err = cn_proc_control(msg, nsp->sk);
+	err = cn_proc_control(msg, nsp);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.timestamp_ns = ktime_get_ns();
@@ -1257,19 +1370,43 @@ static struct pernet_operations cn_proc_net_ops = {
 	.size = sizeof(struct cn_proc_net),
 };
 
+/* The system's limit: only the initial namespace sets it. */
+static struct ctl_table cn_proc_limit_sysctl[] = {
+	{
+		.procname = "proc_max_user_views",
+		.data = &cn_proc_limit.max,
+		.maxlen = sizeof(int),
+		.mode = 0644,
+		.proc_handler = proc_dointvec_minmax,
+		.extra1 = SYSCTL_ZERO,
+	},
+};
+
 static int __init cn_proc_init(void)
 {
+	struct ctl_table_header *limit_sysctl;
+	bool probe;
 	int err;
 
 	err = register_pernet_subsys(&cn_proc_net_ops);
 	if (err)
 		return err;
-	/* Without tracepoints, exits reach the initial namespace only. */
-	if (register_trace_sched_process_exit(cn_proc_exit_probe, NULL))
-		pr_info("cn_proc: no exit tracepoint, reaped tasks are seen from the initial pid namespace only\n");
+	limit_sysctl = register_net_sysctl(&init_net, "net/connector",
+					   cn_proc_limit_sysctl);
+	if (!limit_sysctl && IS_ENABLED(CONFIG_SYSCTL)) {
+		err = -ENOMEM;
+		goto err_net;
+	}
+	/*
+	 * The probe would take a sleeping lock with preemption off on
+	 * PREEMPT_RT; there, as without tracepoints, the exit of a task
+	 * already reaped reaches the initial pid namespace only.
+	 */
+	probe = !IS_ENABLED(CONFIG_PREEMPT_RT) &&
+		!register_trace_sched_process_exit(cn_proc_exit_probe, NULL);
 	err = cn_sock_ops_register(&cn_proc_sock_ops);
 	if (err)
-		goto err_net;
+		goto err_probe;
 	/* Last: from here on, listeners can come. */
 	err = cn_add_service(&cn_proc_id, "cn_proc", cn_proc_callback);
 	if (err)
@@ -1280,6 +1417,13 @@ static int __init cn_proc_init(void)
 
 err_ops:
 	cn_sock_ops_unregister(&cn_proc_sock_ops);
+err_probe:
+	if (probe) {
+		unregister_trace_sched_process_exit(cn_proc_exit_probe, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	if (limit_sysctl)
+		unregister_net_sysctl_table(limit_sysctl);
 err_net:
 	unregister_pernet_subsys(&cn_proc_net_ops);
 	return err;

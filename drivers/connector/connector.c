@@ -16,6 +16,8 @@
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/user_namespace.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
@@ -234,12 +236,15 @@ int cn_broadcast(struct net *net, struct sk_buff *skb, u32 group, gfp_t gfp,
 EXPORT_SYMBOL_NS_GPL(cn_broadcast, CONNECTOR_CORE);
 
 /**
- * cn_has_listeners() - does any socket of @net listen on @group?
+ * cn_has_listeners() - may any socket listen on @group?
  * @net: the network namespace
  * @group: the multicast group
  *
+ * Netlink keeps one answer for all namespaces: false means nobody in any
+ * namespace is in @group, true that somebody may be.
+ *
  * Context: any.
- * Return: true when a socket of @net is in @group.
+ * Return: false when no connector socket is in @group.
  */
 bool cn_has_listeners(struct net *net, u32 group)
 {
@@ -628,10 +633,13 @@ EXPORT_SYMBOL_NS_GPL(cn_sock_attach, CONNECTOR_CORE);
  *	is swapped out first.
  *
  * The caller owns the returned state; readers under RCU may still see it
- * until a grace period has passed. Does not sleep.
+ * until a grace period has passed. Does not sleep. A socket with state
+ * pins the service's module; a service whose module is going away gets
+ * no new state.
  *
  * Context: any; the caller serialises the changes it makes to its slot.
- * Return: the state @state replaced, or NULL.
+ * Return: the state @state replaced, or NULL; ERR_PTR(-ENODEV) when the
+ * service is going away (nothing changed).
  */
 void *cn_sock_state_swap(struct sock *sk, const struct cn_sock_ops *ops,
 			 void *state)
@@ -644,12 +652,12 @@ void *cn_sock_state_swap(struct sock *sk, const struct cn_sock_ops *ops,
 		WARN_ON_ONCE(state);
 		return NULL;
 	}
+	if (state && !rcu_access_pointer(cs->state[ops->slot]) &&
+	    !try_module_get(ops->owner))
+		return ERR_PTR(-ENODEV);
 	old = unrcu_pointer(xchg(&cs->state[ops->slot],
 				 RCU_INITIALIZER(state)));
-	/* A socket with state pins the service's module. */
-	if (state && !old)
-		__module_get(ops->owner);
-	else if (!state && old)
+	if (!state && old)
 		module_put(ops->owner);
 	return old;
 }
@@ -674,12 +682,130 @@ static void cn_release(struct sock *sk, unsigned long *groups)
 			continue;
 		/* A slot with state has its service registered: it is pinned. */
 		ops = READ_ONCE(cn_sock_ops_tab[i]);
+		if (WARN_ON_ONCE(!ops))
+			continue;
 		ops->release(sk, state);
 		module_put(ops->owner);
 	}
 	rcu_assign_sk_user_data(sk, NULL);
 	kfree_rcu(cs, rcu);
 }
+
+/*
+ * Per-user limits (struct cn_limit). An entry counts what one user holds
+ * at one level; it exists while the count is not zero. The user
+ * namespace of an entry is kept alive by the charges below it, each of
+ * which holds a reference on the namespace it was made in.
+ */
+struct cn_limit_user {
+	struct hlist_node node;
+	const struct user_namespace *ns;
+	kuid_t uid;
+	unsigned int held;
+};
+
+static struct cn_limit_user *cn_limit_find(struct cn_limit *limit,
+					   const struct user_namespace *ns,
+					   kuid_t uid)
+{
+	struct cn_limit_user *user;
+
+	hash_for_each_possible(limit->users, user, node,
+			       (unsigned long)ns ^ __kuid_val(uid))
+		if (user->ns == ns && uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+/* Drop one charge of (@ns, @uid) and the owners above, up to @stop. */
+static void cn_limit_drop(struct cn_limit *limit,
+			  const struct user_namespace *ns, kuid_t uid,
+			  const struct user_namespace *stop)
+{
+	struct cn_limit_user *user;
+
+	lockdep_assert_held(&limit->lock);
+	for (; ns && ns != stop; uid = ns->owner, ns = ns->parent) {
+		user = cn_limit_find(limit, ns, uid);
+		if (WARN_ON_ONCE(!user))
+			continue;
+		if (--user->held)
+			continue;
+		hash_del(&user->node);
+		kfree(user);
+	}
+}
+
+/**
+ * cn_limit_charge() - charge one item to a user
+ * @limit: the limit
+ * @ns: the user namespace the user acts in; the charge holds a reference
+ *	on it until cn_limit_uncharge()
+ * @uid: the user
+ *
+ * Context: process context; sleeps.
+ * Return: 0, -ENOSPC when the user or an owner above is at the limit, or
+ * -ENOMEM.
+ */
+int cn_limit_charge(struct cn_limit *limit, struct user_namespace *ns,
+		    kuid_t uid)
+{
+	const struct user_namespace *level = ns;
+	int max = READ_ONCE(limit->max);
+	struct cn_limit_user *user;
+	kuid_t who = uid;
+	int err = 0;
+
+	mutex_lock(&limit->lock);
+	for (; level; who = level->owner, level = level->parent) {
+		user = cn_limit_find(limit, level, who);
+		if (!user) {
+			user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+			if (!user) {
+				err = -ENOMEM;
+				break;
+			}
+			user->ns = level;
+			user->uid = who;
+			hash_add(limit->users, &user->node,
+				 (unsigned long)level ^ __kuid_val(who));
+		}
+		if (user->held >= max) {
+			if (!user->held) {
+				hash_del(&user->node);
+				kfree(user);
+			}
+			err = -ENOSPC;
+			break;
+		}
+		user->held++;
+	}
+	if (err)
+		cn_limit_drop(limit, ns, uid, level);
+	mutex_unlock(&limit->lock);
+	if (!err)
+		get_user_ns(ns);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(cn_limit_charge, CONNECTOR_CORE);
+
+/**
+ * cn_limit_uncharge() - give back an item cn_limit_charge() charged
+ * @limit: the limit
+ * @ns: the user namespace given to cn_limit_charge()
+ * @uid: the user given to cn_limit_charge()
+ *
+ * Context: process context; sleeps.
+ */
+void cn_limit_uncharge(struct cn_limit *limit, struct user_namespace *ns,
+		       kuid_t uid)
+{
+	mutex_lock(&limit->lock);
+	cn_limit_drop(limit, ns, uid, NULL);
+	mutex_unlock(&limit->lock);
+	put_user_ns(ns);
+}
+EXPORT_SYMBOL_NS_GPL(cn_limit_uncharge, CONNECTOR_CORE);
 
 /**
  * cn_add_callback() - register a connector callback

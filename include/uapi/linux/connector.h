@@ -105,8 +105,9 @@ struct cn_notify_req {
  *	and its val in one of the val ranges; no idx range means any idx, no
  *	val range any val. At most 64 ranges in all.
  * @group: where notifications go: 0 for the requesting socket itself, or a
- *	multicast group of the connector (1 to CN_NETLINK_USERS + 0xf), which
- *	needs CAP_NET_ADMIN
+ *	multicast group of the connector past the registered users'
+ *	(CN_NETLINK_USERS to CN_NETLINK_USERS + 0xf), which needs
+ *	CAP_NET_ADMIN
  * @len: bytes in @data: (@idx_notify_num + @val_notify_num) times
  *	sizeof(struct cn_notify_req)
  * @data: the ranges, as struct cn_notify_req
@@ -134,8 +135,9 @@ struct cn_ctl_msg {
  * struct cn_notify_msg - what the connector sends from its own id
  * @type: CN_NOTIFY_ACK, CN_NOTIFY_ADDED or CN_NOTIFY_REMOVED
  * @err: with CN_NOTIFY_ACK, 0 or a positive errno: EINVAL for a malformed
- *	request, EPERM for a group without CAP_NET_ADMIN, ENOSPC when the
- *	socket or the system has too many requests, ENOMEM; otherwise 0
+ *	request or group, EPERM for a group without CAP_NET_ADMIN, ENOSPC
+ *	when the socket or its user has too many requests, ENOMEM, ENODEV
+ *	while the service is being unloaded; otherwise 0
  * @id: the id that was registered or unregistered
  * @name: its callback's name, NUL terminated
  */
