@@ -36,6 +36,7 @@
 #define NOBODY		65534
 #define STATS_FILE	"/sys/kernel/debug/connector/proc_events"
 #define RESTRICT_FILE	"/proc/sys/net/connector/proc_events_restrict"
+#define VIEWS_MAX_FILE	"/proc/sys/net/connector/proc_max_user_views"
 #define FORKSTAT	"/usr/bin/forkstat"
 #define MAX_EV		2048
 #define MAX_RECS	4096
@@ -458,8 +459,8 @@ enum rec_key {
 	/* R_VAL */
 	K_FORKSTAT, K_FORKSTAT_STATUS, K_LISTS_PROC, K_LISTS_NOTIFY,
 	K_LISTS_TEST, K_LISTS_OTHER, K_LISTEN_ERR, K_ECHO, K_IGNORE_ERR,
-	K_RESTRICT, K_UNPRIV_ERR, K_USERNS_ERR, K_ROOT_ERR, K_RESTORED,
-	K_UNPRIV_AFTER,
+	K_RESTRICT, K_UNPRIV_ERR, K_USERNS_ERR, K_USERNS_PIDNS_ERR, K_ROOT_ERR,
+	K_RESTORED, K_UNPRIV_AFTER, K_INHERITED,
 	/* R_EVENT: which listener read the event */
 	SRC_IN, SRC_MIDDLE, SRC_NESTED,
 };
@@ -1012,8 +1013,21 @@ FIXTURE_SETUP(ns)
 		SKIP(return, "%s", why);
 }
 
+/* Set when a test restricted the initial namespace: its teardown lifts it. */
+static bool init_restricted;
+/* Set when a test lowered proc_max_user_views: the value to put back. */
+static int saved_views_max = -1;
+
 FIXTURE_TEARDOWN(ns)
 {
+	char val[16];
+
+	if (init_restricted)
+		write_file(RESTRICT_FILE, "0");
+	if (saved_views_max >= 0) {
+		snprintf(val, sizeof(val), "%d", saved_views_max);
+		write_file(VIEWS_MAX_FILE, val);
+	}
 }
 
 /* The nested namespace's first process: listens, then runs WB on request. */
@@ -1731,21 +1745,40 @@ TEST_F_TIMEOUT(ns, many_network_namespaces, 600)
 		TH_LOG("views not back to %d within 10 s", views);
 }
 
+/* How listen_as_nobody() gets its namespaces. */
+enum nobody_ns {
+	NOBODY_PLAIN,		/* none of its own */
+	NOBODY_USERNS,		/* a user namespace, in the initial pid one */
+	NOBODY_USERNS_PIDNS,	/* a user namespace and a pid one it owns */
+};
+
 /*
- * LISTEN by a child as uid 65534, in a user namespace of its own when
- * @userns: the error of its acknowledgment, 253 when none came, or
- * 250..252 when it could not get there.
+ * LISTEN by a child as uid 65534 with the namespaces @how says: the error
+ * of its acknowledgment, 253 when none came, or 250..252 and 254 when it
+ * could not get there.
  */
-static int listen_as_nobody(bool userns)
+static int listen_as_nobody(enum nobody_ns how)
 {
 	pid_t pid = fork();
-	int fd, err;
+	int fd, err, flags = 0;
 
 	if (pid == 0) {
 		if (drop_to_nobody())
 			_exit(250);
-		if (userns && unshare(CLONE_NEWUSER))
+		if (how != NOBODY_PLAIN)
+			flags |= CLONE_NEWUSER;
+		if (how == NOBODY_USERNS_PIDNS)
+			flags |= CLONE_NEWPID;
+		if (flags && unshare(flags))
 			_exit(251);
+		if (how == NOBODY_USERNS_PIDNS) {
+			/* Only a child enters the new pid namespace. */
+			pid = fork();
+			if (pid < 0)
+				_exit(254);
+			if (pid > 0)
+				_exit(exit_like(wait_child(pid, STEP_MS)));
+		}
 		fd = cn_socket(CN_IDX_PROC);
 		if (fd < 0)
 			_exit(252);
@@ -1765,8 +1798,9 @@ static int restrict_body(const void *arg)
 	/* /proc/sys/net is the writer's network namespace's. */
 	CHILD_TRY(write_file(RESTRICT_FILE, "1") == 0);
 	rec_val(K_RESTRICT, read_int(RESTRICT_FILE));
-	rec_val(K_UNPRIV_ERR, listen_as_nobody(false));
-	rec_val(K_USERNS_ERR, listen_as_nobody(true));
+	rec_val(K_UNPRIV_ERR, listen_as_nobody(NOBODY_PLAIN));
+	rec_val(K_USERNS_ERR, listen_as_nobody(NOBODY_USERNS));
+	rec_val(K_USERNS_PIDNS_ERR, listen_as_nobody(NOBODY_USERNS_PIDNS));
 	fd = cn_socket(CN_IDX_PROC);
 	CHILD_TRY(fd >= 0);
 	rec_val(K_ROOT_ERR, pe_request(fd, PROC_CN_MCAST_LISTEN, PROC_EVENT_ALL, NULL));
@@ -1775,7 +1809,7 @@ static int restrict_body(const void *arg)
 	CHILD_TRY(wait_go() == 0);
 	CHILD_TRY(write_file(RESTRICT_FILE, "0") == 0);
 	rec_val(K_RESTORED, read_int(RESTRICT_FILE));
-	rec_val(K_UNPRIV_AFTER, listen_as_nobody(false));
+	rec_val(K_UNPRIV_AFTER, listen_as_nobody(NOBODY_PLAIN));
 	return 0;
 }
 
@@ -1790,20 +1824,187 @@ TEST_F_TIMEOUT(ns, restrict_is_per_network_namespace, 120)
 	ASSERT_TRUE(ctr_step(_metadata, &c, K_READY));
 	/* The other namespace is restricted now; the initial one is not. */
 	EXPECT_EQ(0, read_int(RESTRICT_FILE));
-	EXPECT_EQ(0, listen_as_nobody(false));
+	EXPECT_EQ(0, listen_as_nobody(NOBODY_PLAIN));
 	ctr_go(&c);
 	status = ctr_end(&c, 3 * STEP_MS);
 	ctr_expect_clean(_metadata, status);
 
 	EXPECT_EQ(1, rec_value(K_RESTRICT));
 	EXPECT_EQ(EPERM, rec_value(K_UNPRIV_ERR));
-	/* CAP_NET_ADMIN over its own user namespace, the listener's. */
+	/*
+	 * A user namespace of one's own gives no right to watch the initial
+	 * pid namespace, which it does not own ...
+	 */
+	EXPECT_EQ(EPERM, rec_value(K_USERNS_ERR));
+	/* ... but a pid namespace it made and owns is its own to watch. */
 	if (!unpriv_userns_off())
-		EXPECT_EQ(0, rec_value(K_USERNS_ERR));
+		EXPECT_EQ(0, rec_value(K_USERNS_PIDNS_ERR));
 	EXPECT_EQ(0, rec_value(K_ROOT_ERR));
 	EXPECT_EQ(0, rec_value(K_RESTORED));
 	EXPECT_EQ(0, rec_value(K_UNPRIV_AFTER));
 	EXPECT_EQ(0, read_int(RESTRICT_FILE));
+}
+
+static int init_policy_body(const void *arg)
+{
+	int fd;
+
+	CHILD_TRY(unshare(CLONE_NEWNET) == 0);
+	/* A new namespace starts with the initial one's policy ... */
+	rec_val(K_INHERITED, read_int(RESTRICT_FILE));
+	/* ... and cannot lift it by clearing its own. */
+	CHILD_TRY(write_file(RESTRICT_FILE, "0") == 0);
+	rec_val(K_RESTORED, read_int(RESTRICT_FILE));
+	rec_val(K_UNPRIV_ERR, listen_as_nobody(NOBODY_PLAIN));
+	fd = cn_socket(CN_IDX_PROC);
+	CHILD_TRY(fd >= 0);
+	rec_val(K_ROOT_ERR, pe_request(fd, PROC_CN_MCAST_LISTEN, PROC_EVENT_ALL, NULL));
+	close(fd);
+	return 0;
+}
+
+TEST_F_TIMEOUT(ns, initial_policy_binds_every_namespace, 120)
+{
+	struct ctr c;
+	int status;
+
+	ASSERT_EQ(0, read_int(RESTRICT_FILE));
+	/* Positive control: unrestricted, nobody may listen. */
+	ASSERT_EQ(0, listen_as_nobody(NOBODY_PLAIN));
+	init_restricted = true;
+	ASSERT_EQ(0, write_file(RESTRICT_FILE, "1"));
+	ASSERT_EQ(0, ctr_start(&c, init_policy_body, NULL));
+	status = ctr_end(&c, 3 * STEP_MS);
+	EXPECT_EQ(EPERM, listen_as_nobody(NOBODY_PLAIN));
+	EXPECT_EQ(0, write_file(RESTRICT_FILE, "0"));
+	EXPECT_EQ(0, listen_as_nobody(NOBODY_PLAIN));
+	ctr_expect_clean(_metadata, status);
+
+	EXPECT_EQ(1, rec_value(K_INHERITED));
+	EXPECT_EQ(0, rec_value(K_RESTORED));
+	EXPECT_EQ(EPERM, rec_value(K_UNPRIV_ERR));
+	EXPECT_EQ(0, rec_value(K_ROOT_ERR));
+}
+
+/*
+ * A listener held open by a child as @uid, in a user and a pid namespace
+ * of its own, so that its LISTEN makes a view: the acknowledgment's error
+ * (253 when none came, 250..252 and 254 when it could not get there) is
+ * written to @res. The child holds its socket until @release reads EOF.
+ */
+static pid_t hold_view(uid_t uid, int res, int release_r, int release_w)
+{
+	pid_t pid = fork();
+	int fd, err;
+
+	if (pid)
+		return pid;
+	close(release_w);
+	err = 250;
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid))
+		goto out;
+	err = 251;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
+		goto out;
+	pid = fork();
+	err = 254;
+	if (pid < 0)
+		goto out;
+	if (pid > 0)
+		_exit(exit_like(wait_child(pid, 3 * STEP_MS)));
+	err = 252;
+	fd = cn_socket(CN_IDX_PROC);
+	if (fd >= 0) {
+		err = pe_request(fd, PROC_CN_MCAST_LISTEN, PROC_EVENT_ALL, NULL);
+		if (err < 0)
+			err = 253;
+	}
+	if (write(res, &err, sizeof(err)) != sizeof(err))
+		_exit(1);
+	/* Hold the view until the test lets go. */
+	if (err == 0)
+		while (read(release_r, &err, 1) > 0)
+			;
+	_exit(0);
+out:
+	if (write(res, &err, sizeof(err)) != sizeof(err))
+		_exit(1);
+	_exit(0);
+}
+
+/* Start hold_view() and return its answer, or -1. */
+static int hold_view_answer(uid_t uid, int *res, int *release, pid_t *pid)
+{
+	struct pollfd pfd = { .fd = res[0], .events = POLLIN };
+	int err;
+
+	*pid = hold_view(uid, res[1], release[0], release[1]);
+	if (*pid < 0)
+		return -1;
+	if (poll(&pfd, 1, STEP_MS) <= 0 ||
+	    read(res[0], &err, sizeof(err)) != sizeof(err))
+		return -1;
+	return err;
+}
+
+#define LIMITED_UID	4242
+#define OTHER_UID	4243
+#define LIMIT		3
+
+/*
+ * Every view costs each event a broadcast: a user may make no more than
+ * proc_max_user_views of them, and the others still get theirs.
+ */
+TEST_F_TIMEOUT(ns, views_are_limited_per_user, 120)
+{
+	pid_t holders[LIMIT + 4];
+	int res[2], release[2], i, n = 0, err;
+	long long end;
+	char val[16];
+
+	if (unpriv_userns_off())
+		SKIP(return, UNPRIV_USERNS_OFF);
+	saved_views_max = read_int(VIEWS_MAX_FILE);
+	ASSERT_EQ(32, saved_views_max) TH_LOG("%s: missing, or not 32 by default",
+					      VIEWS_MAX_FILE);
+	snprintf(val, sizeof(val), "%d", LIMIT);
+	/* Root's views that earlier tests left would count against it. */
+	pe_views_settled();
+	ASSERT_EQ(0, write_file(VIEWS_MAX_FILE, val));
+	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(release, O_CLOEXEC));
+
+	/* The user's first LIMIT views are made, the next one is refused ... */
+	for (i = 0; i < LIMIT; i++) {
+		err = hold_view_answer(LIMITED_UID, res, release, &holders[n++]);
+		EXPECT_EQ(0, err) TH_LOG("view %d of the limited user", i + 1);
+	}
+	err = hold_view_answer(LIMITED_UID, res, release, &holders[n++]);
+	EXPECT_EQ(ENOSPC, err) TH_LOG("view %d of the limited user", LIMIT + 1);
+	/* ... while another user and root still get theirs. */
+	EXPECT_EQ(0, hold_view_answer(OTHER_UID, res, release, &holders[n++]));
+	EXPECT_EQ(0, hold_view_answer(0, res, release, &holders[n++]));
+
+	/* Letting go gives the user its views back (reaped a second later). */
+	close(release[1]);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, exit_like(wait_child(holders[i], STEP_MS)));
+	ASSERT_EQ(0, pipe2(release, O_CLOEXEC));
+	end = now_ms() + 10000;
+	do {
+		usleep(200000);
+		err = hold_view_answer(LIMITED_UID, res, release, &holders[0]);
+		close(release[1]);
+		wait_child(holders[0], STEP_MS);
+		close(release[0]);
+		ASSERT_EQ(0, pipe2(release, O_CLOEXEC));
+	} while (err == ENOSPC && now_ms() < end);
+	EXPECT_EQ(0, err) TH_LOG("the limited user's views were not given back");
+	close(release[0]);
+	close(release[1]);
+	close(res[0]);
+	close(res[1]);
 }
 
 TEST_HARNESS_MAIN
