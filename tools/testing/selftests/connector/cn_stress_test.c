@@ -224,8 +224,12 @@ FIXTURE_SETUP(stress)
 		       REQUESTS_FILE);
 }
 
+static void faults_off(void);
+
+/* A test that failed halfway must not leave allocations failing. */
 FIXTURE_TEARDOWN(stress)
 {
+	faults_off();
 }
 
 /* Send @total fuzzed datagrams from @seed; how many send() refused. */
@@ -895,21 +899,34 @@ static int text_range(const char *name, unsigned long long *start,
 	return *start && best != ~0ULL ? 0 : -1;
 }
 
+/*
+ * In this order: the filters first, the probability last, so that no
+ * allocation outside the target (opening the next knob, for one) ever
+ * fails; and back the other way.
+ */
 static const char *const notify_faults[][2] = {
-	{ "/sys/kernel/debug/failslab/probability", "100" },
-	{ "/sys/kernel/debug/failslab/interval", "1" },
-	{ "/sys/kernel/debug/failslab/times", "-1" },
 	{ "/sys/kernel/debug/failslab/task-filter", "Y" },
 	{ "/sys/kernel/debug/failslab/stacktrace-depth", "32" },
+	{ "/sys/kernel/debug/failslab/interval", "1" },
+	{ "/sys/kernel/debug/failslab/times", "-1" },
 };
 
 static const char *const no_faults[][2] = {
 	{ "/sys/kernel/debug/failslab/probability", "0" },
 	{ "/sys/kernel/debug/failslab/times", "1" },
-	{ "/sys/kernel/debug/failslab/task-filter", "N" },
 	{ "/sys/kernel/debug/failslab/require-start", "0" },
 	{ "/sys/kernel/debug/failslab/require-end", "0" },
+	{ "/sys/kernel/debug/failslab/task-filter", "N" },
 };
+
+/* Whatever happened, leave fault injection off. */
+static void faults_off(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(no_faults); i++)
+		cn_write_file(no_faults[i][0], no_faults[i][1]);
+}
 
 /* Load or unload cn_test in a child whose allocations may fail. */
 static int in_failing_task(bool load)
@@ -957,11 +974,16 @@ TEST_F_TIMEOUT(stress, allocation_failures_notification_delivery, 600)
 	ASSERT_EQ(1, removed);
 
 	for (i = 0; i < ARRAY_SIZE(notify_faults); i++)
-		ASSERT_EQ(0, cn_write_file(notify_faults[i][0], notify_faults[i][1]));
+		ASSERT_EQ(0, cn_write_file(notify_faults[i][0], notify_faults[i][1]))
+			faults_off();
 	snprintf(val, sizeof(val), "%llu", start);
-	ASSERT_EQ(0, cn_write_file("/sys/kernel/debug/failslab/require-start", val));
+	ASSERT_EQ(0, cn_write_file("/sys/kernel/debug/failslab/require-start", val))
+		faults_off();
 	snprintf(val, sizeof(val), "%llu", end);
-	ASSERT_EQ(0, cn_write_file("/sys/kernel/debug/failslab/require-end", val));
+	ASSERT_EQ(0, cn_write_file("/sys/kernel/debug/failslab/require-end", val))
+		faults_off();
+	ASSERT_EQ(0, cn_write_file("/sys/kernel/debug/failslab/probability", "100"))
+		faults_off();
 	for (k = 0; k < rounds; k++) {
 		/* The registrations themselves must not be touched. */
 		EXPECT_EQ(0, in_failing_task(true)) TH_LOG("load %d", k);
@@ -972,8 +994,7 @@ TEST_F_TIMEOUT(stress, allocation_failures_notification_delivery, 600)
 		lost += !removed;
 		EXPECT_EQ(self->base_requests + 1, request_count());
 	}
-	for (i = 0; i < ARRAY_SIZE(no_faults); i++)
-		EXPECT_EQ(0, cn_write_file(no_faults[i][0], no_faults[i][1]));
+	faults_off();
 	TH_LOG("notification code at %#llx-%#llx: %d of %d notifications lost",
 	       start, end, lost, 2 * rounds);
 	EXPECT_EQ(2 * rounds, lost);
