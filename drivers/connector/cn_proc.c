@@ -110,9 +110,10 @@ struct cn_proc_view {
  *  - when it would no longer fit in the receive buffer of the stream's
  *    listener with the most room, so that a listener that falls behind
  *    keeps as many events as its buffer can hold;
- *  - when its first event is CN_PROC_BATCH_DELAY old, unless every
- *    listener of the stream still had earlier datagrams queued at the last
- *    send (none keeps up: fuller batches cost their buffers less);
+ *  - when its first event is CN_PROC_BATCH_DELAY old, unless a listener
+ *    of the stream is filling up: it had earlier datagrams queued at the
+ *    last send and room left (fuller batches cost its buffer less per
+ *    event, so it keeps more of a burst);
  *  - when its first event is CN_PROC_BATCH_MAX_DELAY old, in any case;
  *  - at once, as a datagram of one, when the stream was idle for
  *    CN_PROC_BATCH_DELAY: a lone event does not wait for company.
@@ -138,7 +139,8 @@ struct cn_proc_view {
  * @last_ns: when the last datagram was sent
  * @room: receive buffer left, after the last datagram, in the stream's
  *	listener with the most
- * @backlog: at the last send, every listener still had datagrams queued
+ * @filling: at the last send, a listener had not read everything sent
+ *	before and still had room: it is filling up
  * @timer: sends the batch when it has waited long enough
  * @stream: the stream this batch belongs to
  */
@@ -149,7 +151,7 @@ struct cn_proc_batch {
 	u64 first_ns;
 	u64 last_ns;
 	unsigned int room;
-	bool backlog;
+	bool filling;
 	struct hrtimer timer;
 	struct cn_proc_stream *stream;
 };
@@ -300,14 +302,16 @@ static int cn_proc_filter(struct sock *dsk, struct sk_buff *skb, void *data)
 struct cn_proc_batch_match {
 	const struct cn_proc_stream *stream;
 	unsigned int room;
-	bool backlog;
+	bool filling;
 };
 
 /*
  * Broadcast filter of a batch: it goes to the stream's listeners. Notes
- * the most room left in their receive buffers, and whether all of them
- * had not read everything sent before. Neither can one listener that
- * stops reading make the others' batches smaller or later.
+ * the most room left in their receive buffers, so that one listener that
+ * stops reading cannot make the others' batches smaller; and whether one
+ * of them is filling up (behind, with room left), which fuller batches
+ * help: each costs its buffer less per event. One that overflowed is not
+ * helped by waiting, and makes nobody wait.
  */
 static int cn_proc_batch_filter(struct sock *dsk, struct sk_buff *skb,
 				void *data)
@@ -326,8 +330,8 @@ static int cn_proc_batch_filter(struct sock *dsk, struct sk_buff *skb,
 	queued = atomic_read(&dsk->sk_rmem_alloc);
 	room = READ_ONCE(dsk->sk_rcvbuf) - queued - (int)skb->truesize;
 	match->room = max_t(int, match->room, room);
-	if (!queued)
-		match->backlog = false;
+	if (queued && room >= 0)
+		match->filling = true;
 	return 0;
 }
 
@@ -560,7 +564,6 @@ static void cn_proc_batch_send(struct cn_proc_batch *b, u64 now)
 {
 	struct cn_proc_batch_match match = {
 		.stream = b->stream,
-		.backlog = true,
 	};
 	struct sk_buff *skb = b->skb, *small;
 
@@ -580,7 +583,7 @@ static void cn_proc_batch_send(struct cn_proc_batch *b, u64 now)
 	cn_broadcast(b->stream->net, skb, CN_IDX_PROC, GFP_NOWAIT,
 		     cn_proc_batch_filter, &match);
 	b->room = match.room;
-	b->backlog = match.backlog;
+	b->filling = match.filling;
 }
 
 static enum hrtimer_restart cn_proc_batch_timer(struct hrtimer *timer)
@@ -591,8 +594,8 @@ static enum hrtimer_restart cn_proc_batch_timer(struct hrtimer *timer)
 	u64 now = ktime_get_ns();
 
 	spin_lock(&b->lock);
-	/* Listeners that all fall behind get fuller batches, up to the maximum. */
-	if (b->skb && b->backlog &&
+	/* A listener filling up gets fuller batches, up to the maximum delay. */
+	if (b->skb && b->filling &&
 	    now - b->first_ns < CN_PROC_BATCH_MAX_DELAY) {
 		hrtimer_forward_now(timer, ns_to_ktime(CN_PROC_BATCH_DELAY));
 		ret = HRTIMER_RESTART;

@@ -68,10 +68,12 @@ static inline enum proc_cn_event valid_event(enum proc_cn_event ev_type)
 }
 
 /*
- * One event. Process ids are as seen from the initial pid namespace: a
- * *_pid field holds the thread id (the kernel's task pid), a *_tgid field
- * the process id (thread group id). User and group ids are as seen from
- * the initial user namespace.
+ * One event. A *_pid field holds a thread id (the kernel's task pid), a
+ * *_tgid field a process id (thread group id), both as the pid namespace
+ * of the task that sent the listener's LISTEN numbers them (0 for a task
+ * that namespace does not show); user and group ids are as its user
+ * namespace maps them. For a listener in the initial namespaces, that is
+ * what they always were.
  */
 struct proc_event {
 	enum proc_cn_event what;	/* one event type, or NONE for an ack */
