@@ -185,8 +185,13 @@ if [ $flavour = modular ]; then
 	check "users: dm-log-userspace: loads" modprobe dm-log-userspace
 	grep -q '^dmlogusr ' /proc/net/connector && result PASS "users: dm-log-userspace: listed in /proc/net/connector" ||
 		result FAIL "users: dm-log-userspace: listed in /proc/net/connector"
-	check "users: dm-log-userspace: unloads" modprobe -r dm-log-userspace
-	check "users: uvesafb, hv_utils: modules load" sh -c 'modprobe -n uvesafb && modprobe -n hv_utils'
+	# rmmod, not modprobe -r: that would go on to remove dm-mod and cn,
+	# which cn_notify still holds.
+	check "users: dm-log-userspace: unloads" rmmod dm_log_userspace
+	# Loading them needs their hardware (or v86d); that they were built
+	# against the connector module is what can be checked here.
+	check "users: uvesafb, hv_utils: built against the modular connector" sh -c \
+		'modinfo -F depends uvesafb | grep -qw cn && modinfo -F depends hv_utils | grep -qw cn'
 
 	step "unloading the core while sockets, listeners and requests are open"
 	modprobe -r cn_test 2>/dev/null
