@@ -162,20 +162,34 @@ static struct sock *cn_nls(const struct net *net)
 }
 
 /*
- * Unicast @skb to @portid in @net, waiting for room in the receiver's
- * queue only when @wait is set.
+ * The kernel socket of @net, held, or NULL while the namespace dies. A
+ * send holds the socket, not the RCU read lock: netlink may sleep in a
+ * send when the allocation flags allow it (copies for a group, waiting
+ * for room). The pointer is cleared before the socket is released, and
+ * RCU readers are waited for in between, so a socket found is alive.
  */
-static int cn_unicast_wait(struct net *net, struct sk_buff *skb, u32 portid,
-			   bool wait)
+static struct sock *cn_nls_get(const struct net *net)
 {
 	struct sock *nls;
-	int err;
 
 	rcu_read_lock();
 	nls = cn_nls(net);
 	if (nls)
 		sock_hold(nls);
 	rcu_read_unlock();
+	return nls;
+}
+
+/*
+ * Unicast @skb to @portid in @net, waiting for room in the receiver's
+ * queue only when @wait is set.
+ */
+static int cn_unicast_wait(struct net *net, struct sk_buff *skb, u32 portid,
+			   bool wait)
+{
+	struct sock *nls = cn_nls_get(net);
+	int err;
+
 	if (!nls) {
 		kfree_skb(skb);
 		return -ENODEV;
@@ -183,6 +197,25 @@ static int cn_unicast_wait(struct net *net, struct sk_buff *skb, u32 portid,
 	err = netlink_unicast(nls, skb, portid, !wait);
 	sock_put(nls);
 	return min(err, 0);
+}
+
+/* Broadcast @skb to @group in @net, leaving out @portid (if not 0). */
+static int cn_broadcast_except(struct net *net, struct sk_buff *skb,
+			       u32 portid, u32 group, gfp_t gfp,
+			       netlink_filter_fn filter, void *filter_data)
+{
+	struct sock *nls = cn_nls_get(net);
+	int err;
+
+	if (!nls) {
+		kfree_skb(skb);
+		return -ENODEV;
+	}
+	NETLINK_CB(skb).dst_group = group;
+	err = netlink_broadcast_filtered(nls, skb, portid, group, gfp, filter,
+					 filter_data);
+	sock_put(nls);
+	return err;
 }
 
 /**
@@ -219,19 +252,8 @@ EXPORT_SYMBOL_NS_GPL(cn_unicast, CONNECTOR_CORE);
 int cn_broadcast(struct net *net, struct sk_buff *skb, u32 group, gfp_t gfp,
 		 netlink_filter_fn filter, void *filter_data)
 {
-	struct sock *nls;
-	int err = -ENODEV;
-
-	NETLINK_CB(skb).dst_group = group;
-	rcu_read_lock();
-	nls = cn_nls(net);
-	if (nls)
-		err = netlink_broadcast_filtered(nls, skb, 0, group, gfp,
-						 filter, filter_data);
-	rcu_read_unlock();
-	if (!nls)
-		kfree_skb(skb);
-	return err;
+	return cn_broadcast_except(net, skb, 0, group, gfp, filter,
+				   filter_data);
 }
 EXPORT_SYMBOL_NS_GPL(cn_broadcast, CONNECTOR_CORE);
 
@@ -357,23 +379,10 @@ static int cn_send(struct net *net, const struct cn_msg *msg, u16 len,
 	nlh = nlmsg_put(skb, 0, msg->seq, NLMSG_DONE, size, 0);
 	memcpy(nlmsg_data(nlh), msg, size);
 
-	if (group) {
-		/* @portid, if any, is left out of the broadcast. */
-		int err = -ENODEV;
-		struct sock *nls;
-
-		NETLINK_CB(skb).dst_group = group;
-		rcu_read_lock();
-		nls = cn_nls(net);
-		if (nls)
-			err = netlink_broadcast_filtered(nls, skb, portid, group,
-							 gfp, filter,
-							 filter_data);
-		rcu_read_unlock();
-		if (!nls)
-			kfree_skb(skb);
-		return err;
-	}
+	/* @portid, if any, is left out of a broadcast. */
+	if (group)
+		return cn_broadcast_except(net, skb, portid, group, gfp, filter,
+					   filter_data);
 
 	/*
 	 * When the receiver's queue is full, wait for room if the flags
