@@ -39,6 +39,8 @@
  * @fn: the callback
  * @flags: %CN_CALLBACK_ALL_NETNS or 0 (initial network namespace only)
  * @dying: set under cn_table_lock when a delete has begun
+ * @serial: tells this registration from any other, even one that reuses
+ *	its memory once it is freed
  * @users: the table's reference plus one per running @fn
  * @released: completed when @users drops to zero
  * @rcu: defers freeing past readers that may still see @node
@@ -50,6 +52,7 @@ struct cn_callback {
 	cn_callback_fn fn;
 	unsigned int flags;
 	bool dying;
+	u64 serial;
 	refcount_t users;
 	struct completion released;
 	struct rcu_head rcu;
@@ -62,6 +65,8 @@ static DEFINE_MUTEX(cn_table_lock);
 static DEFINE_HASHTABLE(cn_table, CN_TABLE_BITS);
 /* Woken when a deleted entry is gone from the table. */
 static DECLARE_WAIT_QUEUE_HEAD(cn_table_gone);
+/* The serial of the last registration, under cn_table_lock. */
+static u64 cn_table_serial;
 static BLOCKING_NOTIFIER_HEAD(cn_table_chain);
 
 static u32 cn_id_hash(const struct cb_id *id)
@@ -121,6 +126,7 @@ int cn_table_add(const struct cb_id *id, const char *name,
 		kfree(cb);
 		return -EEXIST;
 	}
+	cb->serial = ++cn_table_serial;
 	hlist_add_head_rcu(&cb->node, &cn_table[cn_id_hash(id)]);
 	cn_table_publish(CN_NOTIFY_ADDED, cb);
 	mutex_unlock(&cn_table_lock);
@@ -138,26 +144,29 @@ static void cn_table_put(struct cn_callback *cb)
 		complete(&cb->released);
 }
 
-/* Is @cb, which may be freed, still the entry of @id in the table? */
-static bool cn_table_holds(const struct cb_id *id, const struct cn_callback *cb)
+/* Is the registration @serial still the entry of @id in the table? */
+static bool cn_table_holds(const struct cb_id *id, u64 serial)
 {
+	struct cn_callback *cb;
 	bool found;
 
 	rcu_read_lock();
-	found = cn_table_find(id) == cb;
+	cb = cn_table_find(id);
+	found = cb && cb->serial == serial;
 	rcu_read_unlock();
 	return found;
 }
 
 void cn_table_del(const struct cb_id *id)
 {
-	struct cn_callback *cb, *other = NULL;
+	struct cn_callback *cb;
+	u64 other = 0;
 
 	mutex_lock(&cn_table_lock);
 	cb = cn_table_find(id);
 	if (cb && cb->dying) {
 		/* Another delete is under way: return when it is done. */
-		other = cb;
+		other = cb->serial;
 		cb = NULL;
 	}
 	if (cb)
