@@ -73,7 +73,8 @@ static const struct cb_id cn_proc_id = { CN_IDX_PROC, CN_VAL_PROC };
  * @legacy_interest: the same, for the listeners without batches
  * @streams: the view's batch streams, under cn_proc_lock; RCU for readers
  * @seq: per CPU, the number of the next event of this view
- * @charged_ns: user namespace of the user the view is charged to
+ * @charged_ns: user namespace of the user the view is charged to, NULL
+ *	when it is not charged
  * @charged_uid: that user
  * @free_work: frees the view, its streams and its references after
  *	readers are done
@@ -103,17 +104,19 @@ struct cn_proc_view {
 /*
  * Batches. A listener that asks for them (PROC_CN_MCAST_LISTEN_BATCH) gets
  * its events packed several to a datagram, each a complete netlink
- * message. Listeners of one view with one mask share a stream; each stream
- * gathers one batch per CPU, in an skb allocated when its first event
- * comes. A batch is sent
+ * message. Listeners of one view that one user opened with one mask share
+ * a stream, so that how a listener reads shapes the batches of its own
+ * user's listeners only; each stream gathers one batch per CPU, in an skb
+ * allocated when its first event comes. A batch is sent
  *  - when it is full (CN_PROC_BATCH_BYTES of messages, about 210 events);
  *  - when it would no longer fit in the receive buffer of the stream's
- *    listener with the most room, so that a listener that falls behind
- *    keeps as many events as its buffer can hold;
+ *    listener with the least room, among those that are not overflowing
+ *    already, so that a listener that falls behind keeps as many events
+ *    as its buffer can hold;
  *  - when its first event is CN_PROC_BATCH_DELAY old, unless a listener
- *    of the stream is filling up: it had earlier datagrams queued at the
- *    last send and room left (fuller batches cost its buffer less per
- *    event, so it keeps more of a burst);
+ *    of the stream is filling up (it had earlier datagrams queued at the
+ *    last send, and room left) and events keep coming: fuller batches
+ *    cost its buffer less per event, so it keeps more of a burst;
  *  - when its first event is CN_PROC_BATCH_MAX_DELAY old, in any case;
  *  - at once, as a datagram of one, when the stream was idle for
  *    CN_PROC_BATCH_DELAY: a lone event does not wait for company.
@@ -138,9 +141,10 @@ struct cn_proc_view {
  * @first_ns: when the first pending message came
  * @last_ns: when the last datagram was sent
  * @room: receive buffer left, after the last datagram, in the stream's
- *	listener with the most
+ *	listener with the least that was not overflowing (UINT_MAX: none)
  * @filling: at the last send, a listener had not read everything sent
  *	before and still had room: it is filling up
+ * @tick_len: bytes pending when the timer last ran (or was started)
  * @timer: sends the batch when it has waited long enough
  * @stream: the stream this batch belongs to
  */
@@ -152,22 +156,27 @@ struct cn_proc_batch {
 	u64 last_ns;
 	unsigned int room;
 	bool filling;
+	unsigned int tick_len;
 	struct hrtimer timer;
 	struct cn_proc_stream *stream;
 };
 
 /**
  * struct cn_proc_stream - batched delivery to the listeners of one view
- *	that want one mask
+ *	that one user opened with one mask
  * @node: link in the view's @streams
  * @view: the view
  * @net: the view's network namespace, held: a batch timer may still send
  *	when the view is gone
  * @mask: the events of the stream
+ * @owner: the user (effective uid) whose listeners share the stream: a
+ *	listener's reading shapes its stream's batches, which must not be
+ *	another user's to shape
  * @listeners: listeners on it, under cn_proc_lock (0: idle)
  * @idle_since: when the last listener left
  * @batch: per CPU, the pending batch
- * @charged_ns: user namespace of the user the stream is charged to
+ * @charged_ns: user namespace of the user the stream is charged to, NULL
+ *	when it is not charged
  * @charged_uid: that user
  * @free_work: frees the stream after readers are done
  */
@@ -176,6 +185,7 @@ struct cn_proc_stream {
 	struct cn_proc_view *view;
 	struct net *net;
 	u32 mask;
+	kuid_t owner;
 	unsigned int listeners;
 	unsigned long idle_since;
 	struct cn_proc_batch __percpu *batch;
@@ -302,16 +312,17 @@ static int cn_proc_filter(struct sock *dsk, struct sk_buff *skb, void *data)
 struct cn_proc_batch_match {
 	const struct cn_proc_stream *stream;
 	unsigned int room;
+	bool seen;
 	bool filling;
 };
 
 /*
  * Broadcast filter of a batch: it goes to the stream's listeners. Notes
- * the most room left in their receive buffers, so that one listener that
- * stops reading cannot make the others' batches smaller; and whether one
- * of them is filling up (behind, with room left), which fuller batches
- * help: each costs its buffer less per event. One that overflowed is not
- * helped by waiting, and makes nobody wait.
+ * the least room left in their receive buffers, of those that are not
+ * overflowing (one that overflowed is not helped by smaller batches), and
+ * whether one of them is filling up (behind, with room left), which
+ * fuller batches help: each costs its buffer less per event. Only the
+ * stream's user's own listeners have a say.
  */
 static int cn_proc_batch_filter(struct sock *dsk, struct sk_buff *skb,
 				void *data)
@@ -329,9 +340,13 @@ static int cn_proc_batch_filter(struct sock *dsk, struct sk_buff *skb,
 		return 1;
 	queued = atomic_read(&dsk->sk_rmem_alloc);
 	room = READ_ONCE(dsk->sk_rcvbuf) - queued - (int)skb->truesize;
-	match->room = max_t(int, match->room, room);
-	if (queued && room >= 0)
-		match->filling = true;
+	if (room >= 0) {
+		match->room = match->seen ? min_t(unsigned int, match->room, room) :
+			      room;
+		match->seen = true;
+		if (queued)
+			match->filling = true;
+	}
 	return 0;
 }
 
@@ -582,7 +597,8 @@ static void cn_proc_batch_send(struct cn_proc_batch *b, u64 now)
 	}
 	cn_broadcast(b->stream->net, skb, CN_IDX_PROC, GFP_NOWAIT,
 		     cn_proc_batch_filter, &match);
-	b->room = match.room;
+	/* With no listener that has room, batch sizes help nobody. */
+	b->room = match.seen ? match.room : UINT_MAX;
 	b->filling = match.filling;
 }
 
@@ -594,9 +610,14 @@ static enum hrtimer_restart cn_proc_batch_timer(struct hrtimer *timer)
 	u64 now = ktime_get_ns();
 
 	spin_lock(&b->lock);
-	/* A listener filling up gets fuller batches, up to the maximum delay. */
-	if (b->skb && b->filling &&
+	/*
+	 * A listener filling up gets fuller batches while events keep
+	 * coming, up to the maximum delay; a batch that did not grow since
+	 * the last tick goes now.
+	 */
+	if (b->skb && b->filling && b->skb->len != b->tick_len &&
 	    now - b->first_ns < CN_PROC_BATCH_MAX_DELAY) {
+		b->tick_len = b->skb->len;
 		hrtimer_forward_now(timer, ns_to_ktime(CN_PROC_BATCH_DELAY));
 		ret = HRTIMER_RESTART;
 	} else {
@@ -623,13 +644,16 @@ static void cn_proc_batch_add(struct cn_proc_stream *stream,
 {
 	u64 now = ev->timestamp_ns;
 	struct cn_proc_batch *b;
-	bool idle;
+	bool idle, one;
 
 	b = this_cpu_ptr(stream->batch);
 	spin_lock_bh(&b->lock);
 	idle = !b->skb && (s64)(now - b->last_ns) >= CN_PROC_BATCH_DELAY;
 	if (!b->skb) {
-		b->skb = alloc_skb(idle ? CN_PROC_MSG_BYTES : CN_PROC_BATCH_BYTES,
+		/* Room for one message: alone, or when no second would fit. */
+		one = idle ||
+		      b->room < cn_proc_batch_truesize(2 * CN_PROC_MSG_BYTES);
+		b->skb = alloc_skb(one ? CN_PROC_MSG_BYTES : CN_PROC_BATCH_BYTES,
 				   GFP_NOWAIT | __GFP_NOWARN);
 		if (!b->skb) {
 			b->seq++;	/* lost, and the numbers show it */
@@ -641,9 +665,11 @@ static void cn_proc_batch_add(struct cn_proc_stream *stream,
 	if (idle || skb_tailroom(b->skb) < CN_PROC_MSG_BYTES ||
 	    cn_proc_batch_truesize(b->skb->len + CN_PROC_MSG_BYTES) > b->room)
 		cn_proc_batch_send(b, now);
-	else if (!hrtimer_is_queued(&b->timer))
+	else if (!hrtimer_is_queued(&b->timer)) {
+		b->tick_len = b->skb->len;
 		hrtimer_start(&b->timer, ns_to_ktime(CN_PROC_BATCH_DELAY),
 			      HRTIMER_MODE_REL_PINNED_SOFT);
+	}
 out:
 	spin_unlock_bh(&b->lock);
 }
@@ -821,18 +847,25 @@ static void cn_proc_account(struct cn_proc_view *view, u32 mask,
 
 /*
  * Views and streams are charged to the user whose LISTEN made them, as
- * inotify charges watches (struct cn_limit): each costs every event a
- * broadcast, so no user may make more than
- * net.connector.proc_max_user_views of them, whatever namespaces it makes.
+ * inotify charges watches (struct cn_limit): each costs every event it
+ * wants a broadcast, a walk of the connector's group members, so no user
+ * may make more than net.connector.proc_max_user_views of them, whatever
+ * namespaces it makes. CAP_SYS_RESOURCE, which lifts resource limits
+ * elsewhere, lifts this one: a host running a monitor in each of many
+ * containers of its own is not held to a count meant for users.
  */
-static struct cn_limit cn_proc_limit = CN_LIMIT_INIT(cn_proc_limit, 32);
+static struct cn_limit cn_proc_limit = CN_LIMIT_INIT(cn_proc_limit, 16);
 
 static int cn_proc_charge(struct user_namespace **ns, kuid_t *uid)
 {
 	int err;
 
-	*ns = current_user_ns();
+	*ns = NULL;
 	*uid = current_euid();
+	/* No audit record: most listeners are not asking for an exemption. */
+	if (ns_capable_noaudit(&init_user_ns, CAP_SYS_RESOURCE))
+		return 0;
+	*ns = current_user_ns();
 	err = cn_limit_charge(&cn_proc_limit, *ns, *uid);
 	if (err)
 		*ns = NULL;
@@ -881,6 +914,7 @@ static struct cn_proc_stream *cn_proc_stream_new(u32 mask, int *err)
 		return NULL;
 	}
 	stream->mask = mask;
+	stream->owner = current_euid();
 	INIT_RCU_WORK(&stream->free_work, cn_proc_stream_free_work);
 	for_each_possible_cpu(cpu) {
 		struct cn_proc_batch *b = per_cpu_ptr(stream->batch, cpu);
@@ -907,7 +941,7 @@ static struct cn_proc_stream *cn_proc_stream_find(struct cn_proc_view *view,
 
 	lockdep_assert_held(&cn_proc_lock);
 	list_for_each_entry(stream, &view->streams, node)
-		if (stream->mask == mask)
+		if (stream->mask == mask && uid_eq(stream->owner, current_euid()))
 			return stream;
 	return NULL;
 }
