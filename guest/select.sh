@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run chosen kselftests only: cn.run=PROG:TEST[,PROG:TEST...] on the
+# Run chosen kselftests only: cn.run=PROG:TEST[,PROG:TEST...] (PROG: for
+# the whole program) on the
 # kernel command line. Each program's TAP goes to the results port as
 # run_kselftest.sh would print it. For scripts/mutants.sh.
 RES=/dev/ttyS1
@@ -13,7 +14,8 @@ for item in $(echo "$run" | tr ',' ' '); do
 	prog=${item%%:*}
 	test=${item#*:}
 	n=$((n + 1))
-	./$prog -t "$test" > /tmp/out 2>&1
+	# PROG: alone runs the whole program.
+	if [ -n "$test" ]; then ./$prog -t "$test"; else ./$prog; fi > /tmp/out 2>&1
 	rc=$?
 	cat /tmp/out
 	{ sed 's/^/# /' /tmp/out

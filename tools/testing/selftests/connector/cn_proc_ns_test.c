@@ -876,7 +876,8 @@ static const char *ns_unavailable(void)
 	return NULL;
 }
 
-#define UNPRIV_USERNS_OFF "unprivileged user namespaces are off (kernel.unprivileged_userns_clone=0)"
+#define UNPRIV_USERNS_OFF \
+	"unprivileged user namespaces are off (kernel.unprivileged_userns_clone=0)"
 
 /*
  * A container's first process listens, the test runs a host workload,
@@ -1887,10 +1888,11 @@ TEST_F_TIMEOUT(ns, initial_policy_binds_every_namespace, 120)
 }
 
 /*
- * A listener held open by a child as @uid, in a user and a pid namespace
- * of its own, so that its LISTEN makes a view: the acknowledgment's error
- * (253 when none came, 250..252 and 254 when it could not get there) is
- * written to @res. The child holds its socket until @release reads EOF.
+ * A listener held open by a child as @uid, in a pid namespace of its own
+ * (and a user namespace when @uid is not 0), so that its LISTEN makes a
+ * view: the acknowledgment's error (253 when none came, 250..252 and 254
+ * when it could not get there) is written to @res. The child holds its
+ * socket until @release reads EOF.
  */
 static pid_t hold_view(uid_t uid, int res, int release_r, int release_w)
 {
@@ -1901,11 +1903,11 @@ static pid_t hold_view(uid_t uid, int res, int release_r, int release_w)
 		return pid;
 	close(release_w);
 	err = 250;
-	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
-	    setresuid(uid, uid, uid))
+	if (uid && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+		    setresuid(uid, uid, uid)))
 		goto out;
 	err = 251;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
+	if (unshare((uid ? CLONE_NEWUSER : 0) | CLONE_NEWPID))
 		goto out;
 	pid = fork();
 	err = 254;
@@ -1951,14 +1953,16 @@ static int hold_view_answer(uid_t uid, int *res, int *release, pid_t *pid)
 #define LIMITED_UID	4242
 #define OTHER_UID	4243
 #define LIMIT		3
+#define VIEWS_MAX	16
 
 /*
  * Every view costs each event a broadcast: a user may make no more than
- * proc_max_user_views of them, and the others still get theirs.
+ * proc_max_user_views of them, and the others still get theirs. Root
+ * (CAP_SYS_RESOURCE) is not held to it.
  */
 TEST_F_TIMEOUT(ns, views_are_limited_per_user, 120)
 {
-	pid_t holders[LIMIT + 4];
+	pid_t holders[2 * LIMIT + 4];
 	int res[2], release[2], i, n = 0, err;
 	long long end;
 	char val[16];
@@ -1966,8 +1970,8 @@ TEST_F_TIMEOUT(ns, views_are_limited_per_user, 120)
 	if (unpriv_userns_off())
 		SKIP(return, UNPRIV_USERNS_OFF);
 	saved_views_max = read_int(VIEWS_MAX_FILE);
-	ASSERT_EQ(32, saved_views_max) TH_LOG("%s: missing, or not 32 by default",
-					      VIEWS_MAX_FILE);
+	ASSERT_EQ(VIEWS_MAX, saved_views_max) TH_LOG("%s: missing, or not %d by default",
+						     VIEWS_MAX_FILE, VIEWS_MAX);
 	snprintf(val, sizeof(val), "%d", LIMIT);
 	/* Root's views that earlier tests left would count against it. */
 	pe_views_settled();
@@ -1982,9 +1986,12 @@ TEST_F_TIMEOUT(ns, views_are_limited_per_user, 120)
 	}
 	err = hold_view_answer(LIMITED_UID, res, release, &holders[n++]);
 	EXPECT_EQ(ENOSPC, err) TH_LOG("view %d of the limited user", LIMIT + 1);
-	/* ... while another user and root still get theirs. */
+	/* ... while another user still gets theirs ... */
 	EXPECT_EQ(0, hold_view_answer(OTHER_UID, res, release, &holders[n++]));
-	EXPECT_EQ(0, hold_view_answer(0, res, release, &holders[n++]));
+	/* ... and root, with CAP_SYS_RESOURCE, more than the limit. */
+	for (i = 0; i <= LIMIT; i++)
+		EXPECT_EQ(0, hold_view_answer(0, res, release, &holders[n++]))
+			TH_LOG("root's view %d", i + 1);
 
 	/* Letting go gives the user its views back (reaped a second later). */
 	close(release[1]);
@@ -2005,6 +2012,142 @@ TEST_F_TIMEOUT(ns, views_are_limited_per_user, 120)
 	close(release[1]);
 	close(res[0]);
 	close(res[1]);
+}
+
+/*
+ * Tasks whose pids are gone when their exit is reported: threads, which
+ * are released as they exit, and children whose parent waits for them
+ * already. The kernel reports an exit after exit_notify(), when such a
+ * task is no longer in any pid namespace; a listener in a container must
+ * still get it, numbered as the container numbers it.
+ */
+#define REAPED_CHILDREN	20
+#define REAPED_THREADS	4
+#define REAPED_EXIT	7
+#define REAPED_STACK	(64 * 1024)
+
+struct reaped {
+	int err;		/* 0, or where the container's side failed */
+	int forks, exits;	/* of the children, as the container's listener saw them */
+	int thread_forks, thread_exits;
+};
+
+static union {
+	max_align_t align;
+	char bytes[REAPED_STACK];
+} reaped_stacks[REAPED_THREADS];
+static pid_t reaped_tids[REAPED_THREADS];
+
+static int reaped_thread(void *arg)
+{
+	reaped_tids[(long)arg] = syscall(SYS_gettid);
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+/* The first process of a pid namespace: listen, run the workload, count. */
+static struct reaped reaped_inside(void)
+{
+	static struct evlist l;
+	struct reaped r = { 0 };
+	pid_t kids[REAPED_CHILDREN], self = getpid();
+	pid_t ctid[REAPED_THREADS];
+	int fd, i, j, status;
+
+	fd = cn_socket(CN_IDX_PROC);
+	if (fd < 0 || pe_request(fd, PROC_CN_MCAST_LISTEN, PROC_EVENT_ALL, &l)) {
+		r.err = 1;
+		return r;
+	}
+	for (i = 0; i < REAPED_CHILDREN; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0)
+			_exit(REAPED_EXIT);
+		/* Waiting already: the child is reaped as soon as it can be. */
+		if (kids[i] < 0 || waitpid(kids[i], &status, 0) != kids[i]) {
+			r.err = 2;
+			return r;
+		}
+	}
+	for (i = 0; i < REAPED_THREADS; i++) {
+		ctid[i] = -1;
+		if (clone(reaped_thread, reaped_stacks[i].bytes + REAPED_STACK,
+			  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			  CLONE_SYSVSEM | CLONE_CHILD_CLEARTID, (void *)(long)i, NULL, NULL,
+			  &ctid[i]) < 0) {
+			r.err = 3;
+			return r;
+		}
+		/* The kernel clears ctid when the thread is gone. */
+		for (j = 0; j < 5000 && __atomic_load_n(&ctid[i], __ATOMIC_ACQUIRE); j++)
+			usleep(1000);
+		if (ctid[i]) {
+			r.err = 4;
+			return r;
+		}
+	}
+	if (pe_drain(fd, &l)) {
+		r.err = 5;
+		return r;
+	}
+	for (i = 0; i < l.n; i++) {
+		const struct proc_event *ev = &l.ev[i];
+		const struct fork_proc_event *f = &ev->event_data.fork;
+		const struct exit_proc_event *x = &ev->event_data.exit;
+		bool is_fork = ev->what == PROC_EVENT_FORK;
+		bool is_exit = ev->what == PROC_EVENT_EXIT;
+
+		for (j = 0; j < REAPED_CHILDREN; j++) {
+			if (is_fork && f->child_pid == kids[j] && f->child_tgid == kids[j] &&
+			    f->parent_tgid == self)
+				r.forks++;
+			if (is_exit && x->process_pid == kids[j] && x->process_tgid == kids[j] &&
+			    x->exit_code == REAPED_EXIT << 8)
+				r.exits++;
+		}
+		for (j = 0; j < REAPED_THREADS; j++) {
+			if (is_fork && f->child_pid == reaped_tids[j] && f->child_tgid == self)
+				r.thread_forks++;
+			if (is_exit && x->process_pid == reaped_tids[j] && x->process_tgid == self)
+				r.thread_exits++;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+TEST_F_TIMEOUT(ns, exits_of_tasks_already_reaped, 120)
+{
+	struct reaped r = { .err = 99 };
+	int fds[2], status;
+	pid_t c, g;
+
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	c = fork();
+	ASSERT_LE(0, c);
+	if (c == 0) {
+		if (unshare(CLONE_NEWPID))
+			_exit(10);
+		g = fork();
+		if (g == 0) {
+			r = reaped_inside();
+			_exit(write(fds[1], &r, sizeof(r)) == sizeof(r) ? 0 : 11);
+		}
+		_exit(g < 0 ? 12 : exit_like(wait_child(g, 3 * STEP_MS)));
+	}
+	close(fds[1]);
+	status = wait_child(c, 4 * STEP_MS);
+	EXPECT_EQ(0, exit_like(status));
+	ASSERT_EQ(sizeof(r), read(fds[0], &r, sizeof(r)));
+	close(fds[0]);
+	ASSERT_EQ(0, r.err) TH_LOG("the container's side failed at step %d", r.err);
+	TH_LOG("children: %d forks, %d exits; threads: %d forks, %d exits",
+	       r.forks, r.exits, r.thread_forks, r.thread_exits);
+	/* The controls: the forks, reported before anyone could reap. */
+	EXPECT_EQ(REAPED_CHILDREN, r.forks);
+	EXPECT_EQ(REAPED_THREADS, r.thread_forks);
+	EXPECT_EQ(REAPED_CHILDREN, r.exits);
+	EXPECT_EQ(REAPED_THREADS, r.thread_exits);
 }
 
 TEST_HARNESS_MAIN
