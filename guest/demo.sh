@@ -5,7 +5,10 @@ step() { echo; echo "==== $*"; }
 step "the connector's users before cn_test is loaded (/proc/net/connector)"
 cat /proc/net/connector
 
-step "modprobe cn_test tick_ms=500"
+step "ucon -w asks to be told when cn_test's id comes and goes; then modprobe cn_test tick_ms=500"
+ucon -w -g 0 -n 2 -t 5 > /tmp/watch.out &
+wpid=$!
+sleep 1
 modprobe cn_test tick_ms=500
 cat /proc/net/connector
 
@@ -26,6 +29,17 @@ sleep 1
 sh -c 'echo workload running; true; sleep 0.2; exit 3'
 wait $fpid
 
-step "modprobe -r cn_test"
+step "a container (unprivileged user, own user, pid and network namespaces) runs forkstat: it sees its own workload, with its own pids, and not the host's"
+(sleep 1.5; sh -c 'echo host workload, not seen inside; sleep 0.2') &
+su nobody -s /bin/sh -c "unshare -Urpnf --mount-proc sh -c '
+	forkstat -e fork,exec,exit -D 3 -l &
+	sleep 1
+	sh -c \"echo container workload; sleep 0.2\"
+	wait'" 2>&1
+wait
+
+step "modprobe -r cn_test; what ucon -w was told"
 modprobe -r cn_test
+wait $wpid
+cat /tmp/watch.out
 cat /proc/net/connector
