@@ -79,18 +79,23 @@ if "$TOP/scripts/build-kernel.sh" test "$SRC" "${TEST_FRAGS[@]}" >"$logs/build-k
 	fi
 	host "kunit.py run --kunitconfig=drivers/connector" "$TOP/scripts/kunit.sh" "$logs/kunit.results"
 	host "sparse (C=2) and W=1: nothing to say" "$TOP/scripts/check-static.sh"
-	host "series: git am, checkpatch, every step builds, boots and passes its tests" \
-		"$TOP/scripts/check-series.sh" "$logs"
-	[ -n "${test_guest:-}" ] && wait "$test_guest"
-	# The connector as modules: the same configuration with CONNECTOR=m.
+	# The connector as modules: the same configuration with CONNECTOR=m,
+	# an incremental rebuild; its guest runs while the series is checked.
 	if "$TOP/scripts/build-kernel.sh" test "$SRC" "${TEST_FRAGS[@]}" "$TOP/configs/modular.config" \
 		>"$logs/build-modular.log" 2>&1; then
 		result PASS "modular: kernel build"
-		guest_build modular full && GUEST_APPEND="cn.flavour=modular" guest_boot modular
+		if guest_build modular full; then
+			GUEST_APPEND="cn.flavour=modular" guest_boot modular &
+			modular_guest=$!
+		fi
 	else
 		tail -n 40 "$logs/build-modular.log"
 		result FAIL "modular: kernel build"
 	fi
+	host "series: git am, checkpatch, every step builds, boots and passes its tests" \
+		"$TOP/scripts/check-series.sh" "$logs"
+	[ -n "${test_guest:-}" ] && wait "$test_guest"
+	[ -n "${modular_guest:-}" ] && wait "$modular_guest"
 else
 	tail -n 40 "$logs/build-kernel.log"
 	result FAIL "test: kernel build"
