@@ -35,6 +35,7 @@
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
@@ -144,7 +145,7 @@ struct cn_proc_view {
  *	listener with the least that was not overflowing (UINT_MAX: none)
  * @filling: at the last send, a listener had not read everything sent
  *	before and still had room: it is filling up
- * @tick_len: bytes pending when the timer last ran (or was started)
+ * @tick_seq: @seq when the timer last ran (or was started)
  * @timer: sends the batch when it has waited long enough
  * @stream: the stream this batch belongs to
  */
@@ -156,7 +157,7 @@ struct cn_proc_batch {
 	u64 last_ns;
 	unsigned int room;
 	bool filling;
-	unsigned int tick_len;
+	u32 tick_seq;
 	struct hrtimer timer;
 	struct cn_proc_stream *stream;
 };
@@ -169,9 +170,9 @@ struct cn_proc_batch {
  * @net: the view's network namespace, held: a batch timer may still send
  *	when the view is gone
  * @mask: the events of the stream
- * @owner: the user (effective uid) whose listeners share the stream: a
- *	listener's reading shapes its stream's batches, which must not be
- *	another user's to shape
+ * @owner: the user (effective uid of the socket's opener) whose listeners
+ *	share the stream: a listener's reading shapes its stream's batches,
+ *	which must not be another user's to shape
  * @listeners: listeners on it, under cn_proc_lock (0: idle)
  * @idle_since: when the last listener left
  * @batch: per CPU, the pending batch
@@ -615,9 +616,9 @@ static enum hrtimer_restart cn_proc_batch_timer(struct hrtimer *timer)
 	 * coming, up to the maximum delay; a batch that did not grow since
 	 * the last tick goes now.
 	 */
-	if (b->skb && b->filling && b->skb->len != b->tick_len &&
+	if (b->skb && b->filling && b->seq != b->tick_seq &&
 	    now - b->first_ns < CN_PROC_BATCH_MAX_DELAY) {
-		b->tick_len = b->skb->len;
+		b->tick_seq = b->seq;
 		hrtimer_forward_now(timer, ns_to_ktime(CN_PROC_BATCH_DELAY));
 		ret = HRTIMER_RESTART;
 	} else {
@@ -666,7 +667,7 @@ static void cn_proc_batch_add(struct cn_proc_stream *stream,
 	    cn_proc_batch_truesize(b->skb->len + CN_PROC_MSG_BYTES) > b->room)
 		cn_proc_batch_send(b, now);
 	else if (!hrtimer_is_queued(&b->timer)) {
-		b->tick_len = b->skb->len;
+		b->tick_seq = b->seq;
 		hrtimer_start(&b->timer, ns_to_ktime(CN_PROC_BATCH_DELAY),
 			      HRTIMER_MODE_REL_PINNED_SOFT);
 	}
@@ -856,14 +857,42 @@ static void cn_proc_account(struct cn_proc_view *view, u32 mask,
  */
 static struct cn_limit cn_proc_limit = CN_LIMIT_INIT(cn_proc_limit, 16);
 
-static int cn_proc_charge(struct user_namespace **ns, kuid_t *uid)
+/* The file that holds @sk, or NULL for a socket the kernel made. */
+static struct file *cn_proc_sock_file(const struct sock *sk)
 {
+	return sk->sk_socket ? sk->sk_socket->file : NULL;
+}
+
+/*
+ * The user whose listeners @sk joins in a stream: whoever opened it. A
+ * socket handed to a program of another user (a setuid one writing to
+ * it as its stderr) stays in its opener's streams.
+ */
+static kuid_t cn_proc_sock_owner(const struct sock *sk)
+{
+	struct file *file = cn_proc_sock_file(sk);
+
+	return file ? file->f_cred->euid : current_euid();
+}
+
+/*
+ * Charge a view or stream made for a LISTEN on @sk to the sender. The
+ * exemption needs CAP_SYS_RESOURCE of the sender and of the socket's
+ * opener, netlink's rule for capabilities, so that a socket handed to a
+ * privileged program does not make uncharged views.
+ */
+static int cn_proc_charge(const struct sock *sk, struct user_namespace **ns,
+			  kuid_t *uid)
+{
+	struct file *file = cn_proc_sock_file(sk);
 	int err;
 
 	*ns = NULL;
 	*uid = current_euid();
 	/* No audit record: most listeners are not asking for an exemption. */
-	if (ns_capable_noaudit(&init_user_ns, CAP_SYS_RESOURCE))
+	if (ns_capable_noaudit(&init_user_ns, CAP_SYS_RESOURCE) &&
+	    (!file || !security_capable(file->f_cred, &init_user_ns,
+					CAP_SYS_RESOURCE, CAP_OPT_NOAUDIT)))
 		return 0;
 	*ns = current_user_ns();
 	err = cn_limit_charge(&cn_proc_limit, *ns, *uid);
@@ -897,8 +926,12 @@ static void cn_proc_stream_free_work(struct work_struct *work)
 					 struct cn_proc_stream, free_work));
 }
 
-/* A new stream of @mask, charged to the current user, not in a view yet. */
-static struct cn_proc_stream *cn_proc_stream_new(u32 mask, int *err)
+/*
+ * A new stream of @mask for listeners of @sk's owner, charged to the
+ * current user, not in a view yet.
+ */
+static struct cn_proc_stream *cn_proc_stream_new(const struct sock *sk,
+						 u32 mask, int *err)
 {
 	struct cn_proc_stream *stream;
 	int cpu;
@@ -914,7 +947,7 @@ static struct cn_proc_stream *cn_proc_stream_new(u32 mask, int *err)
 		return NULL;
 	}
 	stream->mask = mask;
-	stream->owner = current_euid();
+	stream->owner = cn_proc_sock_owner(sk);
 	INIT_RCU_WORK(&stream->free_work, cn_proc_stream_free_work);
 	for_each_possible_cpu(cpu) {
 		struct cn_proc_batch *b = per_cpu_ptr(stream->batch, cpu);
@@ -926,7 +959,7 @@ static struct cn_proc_stream *cn_proc_stream_new(u32 mask, int *err)
 		b->timer.function = cn_proc_batch_timer;
 		b->stream = stream;
 	}
-	*err = cn_proc_charge(&stream->charged_ns, &stream->charged_uid);
+	*err = cn_proc_charge(sk, &stream->charged_ns, &stream->charged_uid);
 	if (*err) {
 		cn_proc_stream_free(stream);
 		return NULL;
@@ -935,13 +968,13 @@ static struct cn_proc_stream *cn_proc_stream_new(u32 mask, int *err)
 }
 
 static struct cn_proc_stream *cn_proc_stream_find(struct cn_proc_view *view,
-						  u32 mask)
+						  u32 mask, kuid_t owner)
 {
 	struct cn_proc_stream *stream;
 
 	lockdep_assert_held(&cn_proc_lock);
 	list_for_each_entry(stream, &view->streams, node)
-		if (stream->mask == mask && uid_eq(stream->owner, current_euid()))
+		if (stream->mask == mask && uid_eq(stream->owner, owner))
 			return stream;
 	return NULL;
 }
@@ -970,10 +1003,10 @@ static void cn_proc_view_free_work(struct work_struct *work)
 }
 
 /*
- * A new, unhashed view of the current task through a socket of @net,
- * charged to the current user.
+ * A new, unhashed view of the current task through @sk, charged to the
+ * current user.
  */
-static struct cn_proc_view *cn_proc_view_new(struct net *net, int *err)
+static struct cn_proc_view *cn_proc_view_new(const struct sock *sk, int *err)
 {
 	struct cn_proc_view *view;
 
@@ -986,12 +1019,12 @@ static struct cn_proc_view *cn_proc_view_new(struct net *net, int *err)
 		kfree(view);
 		return NULL;
 	}
-	view->net = get_net(net);
+	view->net = get_net(sock_net(sk));
 	view->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	view->user_ns = get_user_ns(current_user_ns());
 	INIT_LIST_HEAD(&view->streams);
 	INIT_RCU_WORK(&view->free_work, cn_proc_view_free_work);
-	*err = cn_proc_charge(&view->charged_ns, &view->charged_uid);
+	*err = cn_proc_charge(sk, &view->charged_ns, &view->charged_uid);
 	if (*err) {
 		cn_proc_view_free(view);
 		return NULL;
@@ -1158,7 +1191,8 @@ static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
 					   cn_proc_nested_views + 1);
 		}
 		if (view && batched) {
-			stream = cn_proc_stream_find(view, mask);
+			stream = cn_proc_stream_find(view, mask,
+						     cn_proc_sock_owner(sk));
 			if (!stream && spare_stream) {
 				stream = spare_stream;
 				spare_stream = NULL;
@@ -1172,9 +1206,9 @@ static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
 			break;
 		spin_unlock(&cn_proc_lock);
 		if (!view && !spare_view)
-			spare_view = cn_proc_view_new(net, &err);
+			spare_view = cn_proc_view_new(sk, &err);
 		if (!err && batched && !spare_stream)
-			spare_stream = cn_proc_stream_new(mask, &err);
+			spare_stream = cn_proc_stream_new(sk, mask, &err);
 		if (err)
 			goto out;
 		spin_lock(&cn_proc_lock);
