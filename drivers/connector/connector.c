@@ -36,8 +36,8 @@
  * struct cn_dev - the connector of one network namespace
  * @nls: its kernel NETLINK_CONNECTOR socket, for senders. Set when the
  *	namespace is set up and cleared in pre_exit, an RCU grace period
- *	before the socket is released: a sender under RCU that sees it may
- *	send on it.
+ *	before the socket is released: a sender that sees it under RCU may
+ *	send on it there, or hold it and send after (cn_nls_get()).
  * @sock: the same socket, for its release
  */
 struct cn_dev {
@@ -199,22 +199,39 @@ static int cn_unicast_wait(struct net *net, struct sk_buff *skb, u32 portid,
 	return min(err, 0);
 }
 
-/* Broadcast @skb to @group in @net, leaving out @portid (if not 0). */
+/*
+ * Broadcast @skb to @group in @net, leaving out @portid (if not 0). A
+ * broadcast that cannot sleep (every process event) stays under RCU and
+ * writes no shared reference count; one that may sleep holds the socket.
+ */
 static int cn_broadcast_except(struct net *net, struct sk_buff *skb,
 			       u32 portid, u32 group, gfp_t gfp,
 			       netlink_filter_fn filter, void *filter_data)
 {
-	struct sock *nls = cn_nls_get(net);
-	int err;
+	bool sleeps = gfpflags_allow_blocking(gfp);
+	struct sock *nls;
+	int err = -ENODEV;
 
-	if (!nls) {
-		kfree_skb(skb);
-		return -ENODEV;
-	}
 	NETLINK_CB(skb).dst_group = group;
-	err = netlink_broadcast_filtered(nls, skb, portid, group, gfp, filter,
-					 filter_data);
-	sock_put(nls);
+	if (!sleeps) {
+		rcu_read_lock();
+		nls = cn_nls(net);
+		if (nls)
+			err = netlink_broadcast_filtered(nls, skb, portid, group,
+							 gfp, filter,
+							 filter_data);
+		rcu_read_unlock();
+	} else {
+		nls = cn_nls_get(net);
+		if (nls) {
+			err = netlink_broadcast_filtered(nls, skb, portid, group,
+							 gfp, filter,
+							 filter_data);
+			sock_put(nls);
+		}
+	}
+	if (!nls)
+		kfree_skb(skb);
 	return err;
 }
 
