@@ -1888,20 +1888,59 @@ TEST_F_TIMEOUT(ns, initial_policy_binds_every_namespace, 120)
 }
 
 /*
+ * A socket of CN_IDX_PROC opened by a child as @opener (not 0), passed
+ * back on a socket pair; -1 when that failed.
+ */
+static int socket_opened_by(uid_t opener)
+{
+	int sp[2], fd = -1;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(opener, opener, opener) ||
+		    setresuid(opener, opener, opener))
+			_exit(1);
+		fd = cn_socket(CN_IDX_PROC);
+		_exit(fd < 0 || send_fd(sp[1], fd));
+	}
+	if (pid > 0) {
+		fd = recv_fd(sp[0], STEP_MS);
+		if (exit_like(wait_child(pid, STEP_MS)) && fd >= 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	close(sp[0]);
+	close(sp[1]);
+	return fd;
+}
+
+/*
  * A listener held open by a child as @uid, in a pid namespace of its own
  * (and a user namespace when @uid is not 0), so that its LISTEN makes a
- * view: the acknowledgment's error (253 when none came, 250..252 and 254
- * when it could not get there) is written to @res. The child holds its
- * socket until @release reads EOF.
+ * view, on a socket it opened or (@opener not 0) that user @opener opened:
+ * the acknowledgment's error (253 when none came, 250..252 and 254 when
+ * it could not get there) is written to @res. The child holds its socket
+ * until @release reads EOF.
  */
-static pid_t hold_view(uid_t uid, int res, int release_r, int release_w)
+static pid_t hold_view(uid_t uid, uid_t opener, int res, int release_r,
+		       int release_w)
 {
 	pid_t pid = fork();
-	int fd, err;
+	int fd = -1, err;
 
 	if (pid)
 		return pid;
 	close(release_w);
+	err = 252;
+	if (opener) {
+		fd = socket_opened_by(opener);
+		if (fd < 0)
+			goto out;
+	}
 	err = 250;
 	if (uid && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
 		    setresuid(uid, uid, uid)))
@@ -1916,7 +1955,8 @@ static pid_t hold_view(uid_t uid, int res, int release_r, int release_w)
 	if (pid > 0)
 		_exit(exit_like(wait_child(pid, 3 * STEP_MS)));
 	err = 252;
-	fd = cn_socket(CN_IDX_PROC);
+	if (fd < 0)
+		fd = cn_socket(CN_IDX_PROC);
 	if (fd >= 0) {
 		err = pe_request(fd, PROC_CN_MCAST_LISTEN, PROC_EVENT_ALL, NULL);
 		if (err < 0)
@@ -1936,12 +1976,13 @@ out:
 }
 
 /* Start hold_view() and return its answer, or -1. */
-static int hold_view_answer(uid_t uid, int *res, int *release, pid_t *pid)
+static int hold_view_answer(uid_t uid, uid_t opener, int *res, int *release,
+			    pid_t *pid)
 {
 	struct pollfd pfd = { .fd = res[0], .events = POLLIN };
 	int err;
 
-	*pid = hold_view(uid, res[1], release[0], release[1]);
+	*pid = hold_view(uid, opener, res[1], release[0], release[1]);
 	if (*pid < 0)
 		return -1;
 	if (poll(&pfd, 1, STEP_MS) <= 0 ||
@@ -1952,17 +1993,18 @@ static int hold_view_answer(uid_t uid, int *res, int *release, pid_t *pid)
 
 #define LIMITED_UID	4242
 #define OTHER_UID	4243
+#define OPENER_UID	4244
 #define LIMIT		3
 #define VIEWS_MAX	16
 
 /*
  * Every view costs each event a broadcast: a user may make no more than
  * proc_max_user_views of them, and the others still get theirs. Root
- * (CAP_SYS_RESOURCE) is not held to it.
+ * (CAP_SYS_RESOURCE) is not held to it, unless the socket's opener is.
  */
 TEST_F_TIMEOUT(ns, views_are_limited_per_user, 120)
 {
-	pid_t holders[2 * LIMIT + 4];
+	pid_t holders[3 * LIMIT + 5];
 	int res[2], release[2], i, n = 0, err;
 	long long end;
 	char val[16];
@@ -1981,17 +2023,26 @@ TEST_F_TIMEOUT(ns, views_are_limited_per_user, 120)
 
 	/* The user's first LIMIT views are made, the next one is refused ... */
 	for (i = 0; i < LIMIT; i++) {
-		err = hold_view_answer(LIMITED_UID, res, release, &holders[n++]);
+		err = hold_view_answer(LIMITED_UID, 0, res, release, &holders[n++]);
 		EXPECT_EQ(0, err) TH_LOG("view %d of the limited user", i + 1);
 	}
-	err = hold_view_answer(LIMITED_UID, res, release, &holders[n++]);
+	err = hold_view_answer(LIMITED_UID, 0, res, release, &holders[n++]);
 	EXPECT_EQ(ENOSPC, err) TH_LOG("view %d of the limited user", LIMIT + 1);
 	/* ... while another user still gets theirs ... */
-	EXPECT_EQ(0, hold_view_answer(OTHER_UID, res, release, &holders[n++]));
-	/* ... and root, with CAP_SYS_RESOURCE, more than the limit. */
+	EXPECT_EQ(0, hold_view_answer(OTHER_UID, 0, res, release, &holders[n++]));
+	/* ... and root, with CAP_SYS_RESOURCE, more than the limit ... */
 	for (i = 0; i <= LIMIT; i++)
-		EXPECT_EQ(0, hold_view_answer(0, res, release, &holders[n++]))
+		EXPECT_EQ(0, hold_view_answer(0, 0, res, release, &holders[n++]))
 			TH_LOG("root's view %d", i + 1);
+	/*
+	 * ... but not on sockets a user without it opened (handed to root,
+	 * say, as a setuid program's stderr): then root is charged.
+	 */
+	for (i = 0; i < LIMIT; i++)
+		EXPECT_EQ(0, hold_view_answer(0, OPENER_UID, res, release, &holders[n++]))
+			TH_LOG("root's view %d on a socket user %d opened", i + 1, OPENER_UID);
+	EXPECT_EQ(ENOSPC, hold_view_answer(0, OPENER_UID, res, release, &holders[n++]))
+		TH_LOG("root's view %d on a socket user %d opened", LIMIT + 1, OPENER_UID);
 
 	/* Letting go gives the user its views back (reaped a second later). */
 	close(release[1]);
@@ -2001,7 +2052,7 @@ TEST_F_TIMEOUT(ns, views_are_limited_per_user, 120)
 	end = now_ms() + 10000;
 	do {
 		usleep(200000);
-		err = hold_view_answer(LIMITED_UID, res, release, &holders[0]);
+		err = hold_view_answer(LIMITED_UID, 0, res, release, &holders[0]);
 		close(release[1]);
 		wait_child(holders[0], STEP_MS);
 		close(release[0]);
