@@ -15,9 +15,11 @@ json=$(mktemp)
 trap 'rm -f "$json"' EXIT
 
 # kunit.py regenerates .config unless the kunitconfig of its last run,
-# with the architecture's own options, is there: that is ours.
+# with the architecture's own options, is in last_used_kunitconfig: on a
+# fresh build directory there is none. Ours is that kunitconfig (the
+# subset check below still holds the configuration to it).
 { cat "$SRC/drivers/connector/.kunitconfig"
-  printf 'CONFIG_SERIAL_8250=y\nCONFIG_SERIAL_8250_CONSOLE=y\n'; } > "$obj/.kunitconfig"
+  printf 'CONFIG_SERIAL_8250=y\nCONFIG_SERIAL_8250_CONSOLE=y\n'; } > "$obj/last_used_kunitconfig"
 
 # kunit.py rewrites .config from the .kunitconfig alone when it thinks
 # the two disagree: that would rebuild another kernel in our directory.
