@@ -3,7 +3,10 @@
 # Configure (tinyconfig + fragments) and build a kernel out of tree in
 # build/obj-NAME with ccache: bzImage, modules (installed into
 # build/obj-NAME/modroot) and the uapi headers (build/obj-NAME/usr/include).
-# OBJ overrides the object directory.
+# OBJ overrides the object directory. BASE_CONFIG, a configuration made
+# from the same fragments for a later tree (the series steps), replaces
+# tinyconfig and the merge: olddefconfig drops what this tree lacks, and
+# the check below still holds every fragment option to its value.
 . "$(dirname "$0")/lib.sh"
 
 name=$1 tree=$2
@@ -18,8 +21,12 @@ stamp=$obj/.fragments
 want=$(cat "$@" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	log "configuring $name"
-	mk tinyconfig >/dev/null
-	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$@" >"$obj/merge.log"
+	if [ -n "${BASE_CONFIG:-}" ]; then
+		cp "$BASE_CONFIG" "$obj/.config"
+	else
+		mk tinyconfig >/dev/null
+		"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$@" >"$obj/merge.log"
+	fi
 	mk olddefconfig >/dev/null
 	# Every option the fragments set (a later fragment overriding an
 	# earlier one) must survive olddefconfig: a silently dropped option

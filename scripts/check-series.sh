@@ -66,9 +66,12 @@ for i in $(seq 1 "$n"); do
 	for f in $OWNED_FILES; do
 		rsync --checksum "$step/$f" "$SRC/$f"
 	done
-	# The step's Kconfig decides which options exist: configure anew.
+	# The step's Kconfig decides which options exist: configure anew,
+	# from the final tree's configuration when make test saved it.
 	rm -f "$BUILD/obj-test/.fragments"
-	if ALLOW_UNKNOWN=1 "$TOP/scripts/build-kernel.sh" test "$SRC" "${frags[@]}" \
+	base=
+	[ -f "$BUILD/test.config" ] && base=$BUILD/test.config
+	if BASE_CONFIG=$base ALLOW_UNKNOWN=1 "$TOP/scripts/build-kernel.sh" test "$SRC" "${frags[@]}" \
 		>"$logs/build-step$i.log" 2>&1; then
 		echo "builds: $i $subject"
 		built=1

@@ -62,6 +62,7 @@ guest_boot() {
 	fi
 }
 
+rm -f "$BUILD/test.config"
 host "abi: uapi layouts identical to stock 6.12, notification messages as specified" \
 	"$TOP/scripts/abi-check.sh"
 host "checkpatch --strict: every file we own" "$TOP/scripts/checkpatch-files.sh"
@@ -73,6 +74,8 @@ host "docs: connector.rst builds, kernel-doc clean" "$TOP/scripts/check-docs.sh"
 # directory step by step (the guest read its kernel when it started).
 if "$TOP/scripts/build-kernel.sh" test "$SRC" "${TEST_FRAGS[@]}" >"$logs/build-kernel.log" 2>&1; then
 	result PASS "test: kernel build"
+	# The series steps configure from it (scripts/check-series.sh).
+	cp "$BUILD/obj-test/.config" "$BUILD/test.config"
 	if guest_build test full; then
 		GUEST_APPEND="cn.flavour=test" guest_boot test &
 		test_guest=$!
