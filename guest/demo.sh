@@ -6,7 +6,7 @@ step "the connector's users before cn_test is loaded (/proc/net/connector)"
 cat /proc/net/connector
 
 step "ucon -w asks to be told when cn_test's id comes and goes; then modprobe cn_test tick_ms=500"
-ucon -w -g 0 -n 2 -t 5 > /tmp/watch.out &
+ucon -w -g 0 -n 3 -t 30 > /tmp/watch.out &
 wpid=$!
 sleep 1
 modprobe cn_test tick_ms=500
@@ -21,6 +21,12 @@ pid=$!
 sleep 2
 kill $pid
 grep -a '\[e\.456\]' /tmp/stock-ucon.out | head -n 4
+
+step "modprobe -r cn_test; what ucon -w was told"
+modprobe -r cn_test
+wait $wpid
+cat /tmp/watch.out
+cat /proc/net/connector
 
 step "live process events: forkstat watches a small workload"
 forkstat -e fork,exec,exit -D 3 -l &
@@ -37,9 +43,3 @@ su nobody -s /bin/sh -c "unshare -Urpnf --mount-proc sh -c '
 	sh -c \"echo container workload; sleep 0.2\"
 	wait'" 2>&1
 wait
-
-step "modprobe -r cn_test; what ucon -w was told"
-modprobe -r cn_test
-wait $wpid
-cat /tmp/watch.out
-cat /proc/net/connector
