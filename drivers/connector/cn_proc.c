@@ -121,10 +121,10 @@ struct cn_proc_view {
  *  - when its first event is CN_PROC_BATCH_MAX_DELAY old, in any case;
  *  - at once, as a datagram of one, when the stream was idle for
  *    CN_PROC_BATCH_DELAY: a lone event does not wait for company.
- * A batch that is far from full is copied into an skb of its size first,
- * so that a receive buffer is charged for what it holds: about 79 bytes
- * per event in a full batch, against some 830 for an event in a datagram
- * of its own. msg->seq counts the stream's events per CPU: every event of
+ * A batch that is not full is copied into an skb of its exact size first
+ * (cn_proc_batch_fit()), so that a receive buffer is charged for what it
+ * holds: about 79 bytes per event in a full batch, against some 830 for an
+ * event in a datagram of its own. msg->seq counts the stream's events per CPU: every event of
  * a batched listener's mask is numbered, so a gap means a lost batch,
  * never a filtered event.
  */
@@ -563,13 +563,44 @@ VISIBLE_IF_KUNIT bool cn_proc_fill(struct proc_event *ev, u32 what,
 }
 EXPORT_SYMBOL_IF_KUNIT(cn_proc_fill);
 
-/* What a receive buffer is charged for an skb of @len bytes of messages. */
+/*
+ * What a receive buffer is charged for a batch of @len bytes of messages:
+ * cn_proc_batch_fit() gives it a head of that size.
+ */
 static unsigned int cn_proc_batch_truesize(unsigned int len)
 {
-	unsigned int head = SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	return SKB_TRUESIZE(SKB_DATA_ALIGN(len));
+}
 
-	return SKB_TRUESIZE(kmalloc_size_roundup(SKB_DATA_ALIGN(len) + head) -
-			    head);
+/*
+ * A batch that is not full moves into an skb whose head is a page
+ * fragment of its own size, built as network drivers build theirs, so
+ * that a receive buffer is charged for what the batch holds. A head from
+ * kmalloc would cost the size class above it: a batch of 104 events the
+ * same 16 KiB as one of 211, and a burst that the timer happens to split
+ * would then overflow a listener far sooner. Without memory for the
+ * copy, the batch goes as it is.
+ */
+static struct sk_buff *cn_proc_batch_fit(struct sk_buff *skb)
+{
+	unsigned int size = SKB_DATA_ALIGN(skb->len) +
+			    SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	struct sk_buff *fit;
+	void *head;
+
+	if (cn_proc_batch_truesize(skb->len) >= skb->truesize)
+		return skb;
+	head = netdev_alloc_frag(size);
+	if (!head)
+		return skb;
+	fit = build_skb(head, size);
+	if (!fit) {
+		skb_free_frag(head);
+		return skb;
+	}
+	skb_put_data(fit, skb->data, skb->len);
+	consume_skb(skb);
+	return fit;
 }
 
 /*
@@ -581,21 +612,14 @@ static void cn_proc_batch_send(struct cn_proc_batch *b, u64 now)
 	struct cn_proc_batch_match match = {
 		.stream = b->stream,
 	};
-	struct sk_buff *skb = b->skb, *small;
+	struct sk_buff *skb = b->skb;
 
 	lockdep_assert_held(&b->lock);
 	if (!skb)
 		return;
 	b->skb = NULL;
 	b->last_ns = now;
-	if (cn_proc_batch_truesize(skb->len) < skb->truesize) {
-		small = alloc_skb(skb->len, GFP_NOWAIT | __GFP_NOWARN);
-		if (small) {
-			skb_put_data(small, skb->data, skb->len);
-			consume_skb(skb);
-			skb = small;
-		}
-	}
+	skb = cn_proc_batch_fit(skb);
 	cn_broadcast(b->stream->net, skb, CN_IDX_PROC, GFP_NOWAIT,
 		     cn_proc_batch_filter, &match);
 	/* With no listener that has room, batch sizes help nobody. */
