@@ -37,7 +37,7 @@
  * @node: link in cn_table; RCU for readers, cn_table_lock for writers
  * @id: the address messages carry to reach @fn
  * @fn: the callback
- * @flags: %CN_CALLBACK_ALL_NETNS or 0 (initial network namespace only)
+ * @flags: %CN_CALLBACK_* flags; 0 for a driver's callback
  * @dying: set under cn_table_lock when a delete has begun
  * @serial: tells this registration from any other, even one that reuses
  *	its memory once it is freed
@@ -195,21 +195,23 @@ void cn_table_del(const struct cb_id *id)
 }
 
 /**
- * cn_table_call() - hand a message to the callback of its id
+ * cn_table_get() - find the callback of an id and pin it
  * @net: network namespace of the sending socket
- * @msg: the message, already checked
- * @nsp: netlink parameters of the sender
+ * @id: the id a message is addressed to
+ * @flags: set to the %CN_CALLBACK_* flags it was registered with, when
+ *	an entry is returned
  *
- * Context: process context (the sender's); takes no lock.
- * Return: true when a callback took the message.
+ * Context: any; takes no lock.
+ * Return: the entry, pinned until cn_table_run(), or NULL when no
+ * callback @net reaches has @id (or it is being deleted).
  */
-bool cn_table_call(const struct net *net, struct cn_msg *msg,
-		   struct netlink_skb_parms *nsp)
+struct cn_callback *cn_table_get(const struct net *net, const struct cb_id *id,
+				 unsigned int *flags)
 {
 	struct cn_callback *cb;
 
 	rcu_read_lock();
-	cb = cn_table_find(&msg->id);
+	cb = cn_table_find(id);
 	/*
 	 * An entry being deleted takes no new callers, so that callers
 	 * overlapping each other cannot keep its delete waiting forever.
@@ -218,11 +220,24 @@ bool cn_table_call(const struct net *net, struct cn_msg *msg,
 		   !refcount_inc_not_zero(&cb->users)))
 		cb = NULL;
 	rcu_read_unlock();
-	if (!cb)
-		return false;
+	if (cb)
+		*flags = cb->flags;
+	return cb;
+}
+
+/**
+ * cn_table_run() - hand a message to a pinned callback, and unpin it
+ * @cb: an entry cn_table_get() returned
+ * @msg: the message, already checked
+ * @nsp: netlink parameters of the sender
+ *
+ * Context: process context (the sender's).
+ */
+void cn_table_run(struct cn_callback *cb, struct cn_msg *msg,
+		  struct netlink_skb_parms *nsp)
+{
 	cb->fn(msg, nsp);
 	cn_table_put(cb);
-	return true;
 }
 
 /**

@@ -28,14 +28,25 @@ struct user_namespace;
 
 /* cn_callback.c: the table of registered ids. */
 
+struct cn_callback;
+
 /* A callback that every network namespace reaches, not only the initial. */
 #define CN_CALLBACK_ALL_NETNS	BIT(0)
+/*
+ * A callback whose sends never wait for room in its sender's queue: it
+ * answers with cn_reply() or cn_reply_member(), never through
+ * cn_netlink_send() with flags that may sleep, so the receive path need
+ * not note which socket it serves. cn_add_service() sets it.
+ */
+#define CN_CALLBACK_REPLIES_NOWAIT	BIT(1)
 
 int cn_table_add(const struct cb_id *id, const char *name,
 		 cn_callback_fn fn, unsigned int flags);
 void cn_table_del(const struct cb_id *id);
-bool cn_table_call(const struct net *net, struct cn_msg *msg,
-		   struct netlink_skb_parms *nsp);
+struct cn_callback *cn_table_get(const struct net *net, const struct cb_id *id,
+				 unsigned int *flags);
+void cn_table_run(struct cn_callback *cb, struct cn_msg *msg,
+		  struct netlink_skb_parms *nsp);
 bool cn_table_reaches(const struct net *net, const struct cb_id *id);
 int cn_table_show(struct seq_file *m, const struct net *net);
 
@@ -53,6 +64,9 @@ int cn_broadcast(struct net *net, struct sk_buff *skb, u32 group, gfp_t gfp,
 bool cn_has_listeners(struct net *net, u32 group);
 int cn_reply(const struct netlink_skb_parms *nsp, const struct cn_msg *req,
 	     const void *data, u16 len);
+int cn_reply_member(const struct netlink_skb_parms *nsp,
+		    const struct cn_msg *req, u32 group, const void *data,
+		    u16 len);
 bool cn_sender_capable(const struct netlink_skb_parms *nsp, int cap);
 
 /**

@@ -197,25 +197,46 @@ struct cn_proc_stream {
 
 /**
  * struct cn_proc_listener - process-event state of one socket
- * @view: the view fixed at LISTEN
+ * @view: the view fixed at LISTEN; NULL once the mask of an IGNORE lapsed
+ *	(READ_ONCE)
  * @stream: the stream of a batched listener, NULL for one without batches
- * @mask: the events asked for (never 0)
+ * @mask: the events asked for; 0 while a listener without batches
+ *	ignores (READ_ONCE)
+ * @accounted: the mask counted in the view and the totals, under
+ *	cn_proc_lock: @mask, or for a while after IGNORE the mask before it
+ * @linger: link in cn_proc_lingering while @accounted outlives @mask
+ * @linger_since: when it began to
  * @rcu: frees the state after the broadcast filters that may read it
  *
- * A socket's state is replaced as a whole on every LISTEN, so a filter
- * reading it sees a view, a stream and a mask that belong together.
+ * A LISTEN that changes the view or the stream replaces the socket's
+ * state as a whole, so a filter reading it sees a view, a stream and a
+ * mask that belong together. A listener without batches that keeps its
+ * view changes only @mask, in place: IGNORE sets it to 0 and the next
+ * LISTEN sets it again, so that a program toggling the two allocates
+ * nothing.
+ *
+ * After IGNORE the counts keep the socket's bits, and the socket its
+ * view, for CN_PROC_LINGER, so that a program toggling LISTEN and IGNORE
+ * recounts nothing: the filters see @mask at once, and events wanted only
+ * by a lingering mask are built for nobody until it lapses. Closing the
+ * socket, or a LISTEN with another mask, counts at once.
  */
 struct cn_proc_listener {
 	struct cn_proc_view *view;
 	struct cn_proc_stream *stream;
 	u32 mask;
+	u32 accounted;
+	struct list_head linger;
+	unsigned long linger_since;
 	struct rcu_head rcu;
 };
 
 /*
  * cn_proc_lock guards the views (their list, counters and listener
- * counts) and the totals below. It is a spinlock held for bookkeeping
- * only: allocations happen before, frees after.
+ * counts), the totals below, the changes of every socket's listener state
+ * (its @accounted and @linger, and the list of lingering masks). It is a
+ * spinlock held for bookkeeping only: allocations happen before, frees
+ * after.
  */
 static DEFINE_SPINLOCK(cn_proc_lock);
 #define CN_PROC_VIEW_BITS	6
@@ -302,7 +323,8 @@ static int cn_proc_filter(struct sock *dsk, struct sk_buff *skb, void *data)
 
 	rcu_read_lock();
 	listener = cn_sock_state(dsk, &cn_proc_sock_ops);
-	wants = listener && listener->view == match->view && !listener->stream &&
+	wants = listener && READ_ONCE(listener->view) == match->view &&
+		!listener->stream &&
 		cn_proc_mask_wants(READ_ONCE(listener->mask), match->what,
 				   match->exit_code);
 	rcu_read_unlock();
@@ -362,8 +384,8 @@ static bool cn_proc_view_is_initial(const struct cn_proc_view *view)
  * tasks outside the initial pid namespace, while views there exist, the
  * task's pids are taken earlier, at the sched_process_exit tracepoint
  * (in do_exit(), before the task can be reaped), and kept here until its
- * exit is reported. drop_monitor hooks a tracepoint the same way. Without
- * tracepoints such exits reach the initial namespace only.
+ * exit is reported. drop_monitor hooks a tracepoint the same way;
+ * PROC_EVENTS selects TRACEPOINTS for it.
  */
 struct cn_proc_exiting {
 	struct hlist_node node;
@@ -579,7 +601,8 @@ static unsigned int cn_proc_batch_truesize(unsigned int len)
  * kmalloc would cost the size class above it: a batch of 104 events the
  * same 16 KiB as one of 211, and a burst that the timer happens to split
  * would then overflow a listener far sooner. Without memory for the
- * copy, the batch goes as it is.
+ * copy, the batch goes as it is. The fragment's page is shared and freed
+ * with its last fragment, as for received network packets.
  */
 static struct sk_buff *cn_proc_batch_fit(struct sk_buff *skb)
 {
@@ -594,8 +617,15 @@ static struct sk_buff *cn_proc_batch_fit(struct sk_buff *skb)
 	if (!head)
 		return skb;
 	fit = build_skb(head, size);
-	if (!fit) {
-		skb_free_frag(head);
+	/*
+	 * A fragment from the memory reserves would make every listener's
+	 * sk_filter() drop the batch without a word: keep the original.
+	 */
+	if (!fit || fit->pfmemalloc) {
+		if (fit)
+			consume_skb(fit);
+		else
+			skb_free_frag(head);
 		return skb;
 	}
 	skb_put_data(fit, skb->data, skb->len);
@@ -840,30 +870,37 @@ void proc_exit_connector(struct task_struct *task)
 static void cn_proc_reap(struct work_struct *work);
 static DECLARE_DELAYED_WORK(cn_proc_reaper, cn_proc_reap);
 
+/* @word with @bit set when @users is not zero, and clear when it is. */
+static u32 cn_proc_bit_if(u32 word, unsigned int bit, unsigned int users)
+{
+	return users ? word | BIT(bit) : word & ~BIT(bit);
+}
+
 /*
  * Add (@delta 1) or remove (@delta -1) a listener's @mask in @view and in
- * the totals; @batched for a listener with batches.
+ * the totals; @batched for a listener with batches. Only the bits of
+ * @mask change, so an event wanted before and after never looks
+ * unwanted in between.
  */
 static void cn_proc_account(struct cn_proc_view *view, u32 mask,
 			    bool batched, int delta)
 {
-	u32 interest = 0, legacy = 0, total = 0;
+	u32 interest = view->interest, legacy = view->legacy_interest;
+	u32 total = cn_proc_interest, bits;
 	unsigned int bit;
 
 	lockdep_assert_held(&cn_proc_lock);
-	for (bit = 0; bit < CN_PROC_BITS; bit++) {
-		if (mask & BIT(bit)) {
-			view->bit_users[bit] += delta;
-			cn_proc_bit_users[bit] += delta;
-			if (!batched)
-				view->legacy_users[bit] += delta;
-		}
-		if (view->bit_users[bit])
-			interest |= BIT(bit);
-		if (view->legacy_users[bit])
-			legacy |= BIT(bit);
-		if (cn_proc_bit_users[bit])
-			total |= BIT(bit);
+	/* One pass per set bit, lowest first: a LISTEN can be hot. */
+	for (bits = mask; bits; bits &= bits - 1) {
+		bit = __ffs(bits);
+		view->bit_users[bit] += delta;
+		interest = cn_proc_bit_if(interest, bit, view->bit_users[bit]);
+		cn_proc_bit_users[bit] += delta;
+		total = cn_proc_bit_if(total, bit, cn_proc_bit_users[bit]);
+		if (batched)
+			continue;
+		view->legacy_users[bit] += delta;
+		legacy = cn_proc_bit_if(legacy, bit, view->legacy_users[bit]);
 	}
 	WRITE_ONCE(view->interest, interest);
 	WRITE_ONCE(view->legacy_interest, legacy);
@@ -1056,18 +1093,25 @@ static struct cn_proc_view *cn_proc_view_new(const struct sock *sk, int *err)
 	return view;
 }
 
+/* Is @view the view of the current task through a socket of @net? */
+static bool cn_proc_view_is_current(const struct cn_proc_view *view,
+				    const struct net *net)
+{
+	/* task_active_pid_ns(), inline: current's pid cannot go. */
+	return view->net == net &&
+	       view->pid_ns == ns_of_pid(task_pid(current)) &&
+	       view->user_ns == current_user_ns();
+}
+
 /* The hashed view of the current task through a socket of @net, if any. */
 static struct cn_proc_view *cn_proc_view_find(struct net *net)
 {
-	struct pid_namespace *pid_ns = task_active_pid_ns(current);
-	struct user_namespace *user_ns = current_user_ns();
 	struct cn_proc_view *view;
 
 	lockdep_assert_held(&cn_proc_lock);
 	hash_for_each_possible(cn_proc_views, view, node,
-			       (unsigned long)pid_ns)
-		if (view->net == net && view->pid_ns == pid_ns &&
-		    view->user_ns == user_ns)
+			       (unsigned long)task_active_pid_ns(current))
+		if (cn_proc_view_is_current(view, net))
 			return view;
 	return NULL;
 }
@@ -1165,16 +1209,188 @@ static void cn_proc_reap(struct work_struct *work)
 }
 
 /*
+ * Count @mask for @listener instead of what it counted: the new bits
+ * before the old ones go, so that an event both want never looks
+ * unwanted in between.
+ */
+static void cn_proc_recount(struct cn_proc_listener *listener, u32 mask)
+{
+	bool batched = listener->stream;
+
+	lockdep_assert_held(&cn_proc_lock);
+	if (listener->accounted == mask)
+		return;
+	if (mask)
+		cn_proc_account(listener->view, mask, batched, 1);
+	if (listener->accounted)
+		cn_proc_account(listener->view, listener->accounted, batched, -1);
+	listener->accounted = mask;
+}
+
+/* @listener listens to @mask (not 0) from now on. */
+static void cn_proc_set_mask(struct cn_proc_listener *listener, u32 mask)
+{
+	lockdep_assert_held(&cn_proc_lock);
+	cn_proc_recount(listener, mask);
+	list_del_init(&listener->linger);
+	if (!listener->mask)
+		cn_proc_listeners++;
+	WRITE_ONCE(listener->mask, mask);
+}
+
+/*
  * Take @listener off its view, its stream and the totals. The caller owns
  * it and frees it after readers are done.
  */
 static void cn_proc_unaccount(struct cn_proc_listener *listener)
 {
 	lockdep_assert_held(&cn_proc_lock);
-	cn_proc_account(listener->view, listener->mask, listener->stream, -1);
+	if (listener->mask)
+		cn_proc_listeners--;
+	cn_proc_recount(listener, 0);
+	list_del_init(&listener->linger);
 	if (listener->stream)
 		cn_proc_stream_release(listener->stream);
+	/* A lapsed state gave its view up already. */
+	if (listener->view)
+		cn_proc_view_release(listener->view);
+}
+
+/*
+ * Lingering masks (struct cn_proc_listener), oldest first: they lapse in
+ * that order. Each IGNORE lapses up to CN_PROC_LAPSE_INLINE of the masks
+ * due, so that the callers pay for the recounts they cause; the worker
+ * lapses what is left, a batch per lock hold.
+ */
+#define CN_PROC_LINGER		(HZ / 10)
+#define CN_PROC_LAPSE_INLINE	2
+#define CN_PROC_LAPSE_BATCH	32
+
+static LIST_HEAD(cn_proc_lingering);
+static void cn_proc_unlinger(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cn_proc_unlinger_work, cn_proc_unlinger);
+
+/*
+ * The mask of @listener lapses: it is recounted to nothing and the view
+ * is given up, so that a socket that stopped listening holds nothing
+ * until it listens again (through a new state).
+ */
+static void cn_proc_lapse(struct cn_proc_listener *listener)
+{
+	lockdep_assert_held(&cn_proc_lock);
+	cn_proc_recount(listener, 0);
+	list_del_init(&listener->linger);
 	cn_proc_view_release(listener->view);
+	/* Filters compare it with the view of an event: none matches. */
+	WRITE_ONCE(listener->view, NULL);
+}
+
+/*
+ * Lapse up to @max lingering masks, those due or, with @all, every one.
+ * Returns true when it stopped at @max; else sets *@wait (with @wait) to
+ * the jiffies until the next is due, or 0 when none lingers.
+ */
+static bool cn_proc_lapse_some(unsigned int max, bool all,
+			       unsigned long *wait)
+{
+	struct cn_proc_listener *listener;
+	unsigned long now = jiffies, due;
+	unsigned int n;
+
+	lockdep_assert_held(&cn_proc_lock);
+	if (wait)
+		*wait = 0;
+	for (n = 0; n < max; n++) {
+		listener = list_first_entry_or_null(&cn_proc_lingering,
+						    struct cn_proc_listener,
+						    linger);
+		if (!listener)
+			return false;
+		due = listener->linger_since + CN_PROC_LINGER;
+		if (!all && time_before(now, due)) {
+			if (wait)
+				*wait = due - now;
+			return false;
+		}
+		cn_proc_lapse(listener);
+	}
+	return true;
+}
+
+static void cn_proc_unlinger(struct work_struct *work)
+{
+	unsigned long wait;
+	bool more;
+
+	do {
+		spin_lock(&cn_proc_lock);
+		more = cn_proc_lapse_some(CN_PROC_LAPSE_BATCH, false, &wait);
+		spin_unlock(&cn_proc_lock);
+		cond_resched();
+	} while (more);
+	/*
+	 * The head is due first: an IGNORE that queued this work meanwhile
+	 * queued it for later, so moving it earlier loses nothing.
+	 */
+	if (wait)
+		mod_delayed_work(system_wq, &cn_proc_unlinger_work, wait);
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Lapse the lingering masks now, due or not: for the KUnit suite. */
+void cn_proc_settle(void)
+{
+	bool more;
+
+	do {
+		spin_lock(&cn_proc_lock);
+		more = cn_proc_lapse_some(CN_PROC_LAPSE_BATCH, true, NULL);
+		spin_unlock(&cn_proc_lock);
+	} while (more);
+}
+EXPORT_SYMBOL_IF_KUNIT(cn_proc_settle);
+#endif
+
+/* @listener, without batches, stops listening; its mask lingers. */
+static void cn_proc_stop(struct cn_proc_listener *listener)
+{
+	lockdep_assert_held(&cn_proc_lock);
+	if (!listener->mask)
+		return;
+	/* Pay for the recounts that are due: the worker is the backstop. */
+	cn_proc_lapse_some(CN_PROC_LAPSE_INLINE, false, NULL);
+	cn_proc_listeners--;
+	WRITE_ONCE(listener->mask, 0);
+	listener->linger_since = jiffies;
+	list_add_tail(&listener->linger, &cn_proc_lingering);
+	/* Pending already when others linger: it rearms for the rest. */
+	if (!delayed_work_pending(&cn_proc_unlinger_work))
+		queue_delayed_work(system_wq, &cn_proc_unlinger_work,
+				   CN_PROC_LINGER);
+}
+
+/*
+ * LISTEN without batches from a socket whose state has the current task's
+ * view and no stream: change its mask in place. False when the state must
+ * be replaced.
+ */
+static bool cn_proc_relisten(struct sock *sk, u32 mask)
+{
+	struct cn_proc_listener *listener;
+	const struct cn_proc_view *view;
+	bool done = false;
+
+	spin_lock(&cn_proc_lock);
+	/* Under the lock: another thread may be replacing it. */
+	listener = cn_sock_state(sk, &cn_proc_sock_ops);
+	view = listener ? listener->view : NULL;
+	if (view && !listener->stream &&
+	    cn_proc_view_is_current(view, sock_net(sk))) {
+		cn_proc_set_mask(listener, mask);
+		done = true;
+	}
+	spin_unlock(&cn_proc_lock);
+	return done;
 }
 
 /*
@@ -1191,6 +1407,8 @@ static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
 	struct net *net = sock_net(sk);
 	int err;
 
+	if (!batched && cn_proc_relisten(sk, mask))
+		return 0;
 	err = cn_sock_attach(sk);
 	if (err)
 		return err;
@@ -1239,18 +1457,16 @@ static int cn_proc_listen(struct sock *sk, u32 mask, bool batched)
 	}
 
 	cn_proc_view_hold(view);
-	cn_proc_account(view, mask, batched, 1);
 	if (stream)
 		cn_proc_stream_hold(stream);
 	listener->view = view;
 	listener->stream = stream;
-	listener->mask = mask;
+	INIT_LIST_HEAD(&listener->linger);
+	cn_proc_set_mask(listener, mask);
 	/* cn_proc is built in: its state never fails to pin a module. */
 	old = cn_sock_state_swap(sk, &cn_proc_sock_ops, listener);
 	if (old)
 		cn_proc_unaccount(old);
-	else
-		cn_proc_listeners++;
 	spin_unlock(&cn_proc_lock);
 
 	if (old)
@@ -1265,16 +1481,24 @@ out:
 	return err;
 }
 
-/* IGNORE: @sk stops listening, if it did. */
+/*
+ * IGNORE: @sk stops listening, if it did. A listener without batches
+ * keeps its state, with mask 0, for its next LISTEN; a batched one gives
+ * up its stream with its state.
+ */
 static void cn_proc_ignore(struct sock *sk)
 {
 	struct cn_proc_listener *listener;
 
 	spin_lock(&cn_proc_lock);
-	listener = cn_sock_state_swap(sk, &cn_proc_sock_ops, NULL);
-	if (listener) {
+	/* Under the lock: another thread may be replacing it. */
+	listener = cn_sock_state(sk, &cn_proc_sock_ops);
+	if (listener && !listener->stream) {
+		cn_proc_stop(listener);
+		listener = NULL;
+	} else if (listener) {
+		listener = cn_sock_state_swap(sk, &cn_proc_sock_ops, NULL);
 		cn_proc_unaccount(listener);
-		cn_proc_listeners--;
 	}
 	spin_unlock(&cn_proc_lock);
 	if (listener)
@@ -1288,7 +1512,6 @@ static void cn_proc_release(struct sock *sk, void *state)
 
 	spin_lock(&cn_proc_lock);
 	cn_proc_unaccount(listener);
-	cn_proc_listeners--;
 	spin_unlock(&cn_proc_lock);
 	kfree_rcu(listener, rcu);
 }
@@ -1310,11 +1533,12 @@ static bool cn_proc_may_listen(const struct netlink_skb_parms *nsp)
 	struct net *net = sock_net(nsp->sk);
 	const struct cn_proc_net *pn = net_generic(net, cn_proc_net_id);
 	const struct cn_proc_net *init = net_generic(&init_net, cn_proc_net_id);
-	struct user_namespace *owner = task_active_pid_ns(current)->user_ns;
+	struct user_namespace *owner;
 	struct file *file;
 
 	if (!READ_ONCE(pn->restrict_listen) && !READ_ONCE(init->restrict_listen))
 		return true;
+	owner = task_active_pid_ns(current)->user_ns;
 	if (!ns_capable(owner, CAP_NET_ADMIN))
 		return false;
 	file = nsp->sk->sk_socket ? nsp->sk->sk_socket->file : NULL;
@@ -1363,25 +1587,36 @@ static int cn_proc_control(const struct cn_msg *msg,
 }
 
 /*
- * Every control message is answered, to the sender alone, with the
- * request's seq and its ack plus one, so that it can be matched to its
- * request.
+ * A control message is answered with the request's seq and its ack plus
+ * one, so that it can be matched to its request. The answer goes to the
+ * members of CN_IDX_PROC, where it always went, but of them to the sender
+ * alone: a sender outside the group gets none. Not inlined: the stack of
+ * @ev is initialised on entry, which a message without an answer (nobody
+ * in the group) should not pay for.
  */
-static void cn_proc_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
+static noinline void cn_proc_answer(const struct cn_msg *msg,
+				    const struct netlink_skb_parms *nsp, int err)
 {
 	struct proc_event ev;
-	int err;
-
-	if (!nsp->sk)
-		return;
-	err = cn_proc_control(msg, nsp);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.timestamp_ns = ktime_get_ns();
 	ev.cpu = raw_smp_processor_id();
 	/* The acknowledgment carries a positive errno. */
 	ev.event_data.ack.err = -err;
-	cn_reply(nsp, msg, &ev, sizeof(ev));
+	cn_reply_member(nsp, msg, CN_IDX_PROC, &ev, sizeof(ev));
+}
+
+static void cn_proc_callback(struct cn_msg *msg, struct netlink_skb_parms *nsp)
+{
+	int err;
+
+	if (!nsp->sk)
+		return;
+	err = cn_proc_control(msg, nsp);
+	/* Nobody in the group: nobody to answer. */
+	if (cn_has_listeners(sock_net(nsp->sk), CN_IDX_PROC))
+		cn_proc_answer(msg, nsp, err);
 }
 
 /*
@@ -1494,8 +1729,8 @@ static int __init cn_proc_init(void)
 	}
 	/*
 	 * The probe would take a sleeping lock with preemption off on
-	 * PREEMPT_RT; there, as without tracepoints, the exit of a task
-	 * already reaped reaches the initial pid namespace only.
+	 * PREEMPT_RT; there, the exit of a task already reaped reaches the
+	 * initial pid namespace only.
 	 */
 	probe = !IS_ENABLED(CONFIG_PREEMPT_RT) &&
 		!register_trace_sched_process_exit(cn_proc_exit_probe, NULL);

@@ -16,6 +16,7 @@ struct task_struct;
 bool cn_proc_mask_wants(u32 mask, u32 what, u32 exit_code);
 u32 cn_proc_interest_mask(void);
 unsigned int cn_proc_listener_count(void);
+void cn_proc_settle(void);
 bool cn_proc_fill(struct proc_event *ev, u32 what, struct task_struct *task,
 		  bool tracing, const struct cn_proc_view *view,
 		  const struct cn_proc_exiting *e);

@@ -58,7 +58,8 @@ static struct cn_dev *cn_dev_of(const struct net *net)
 }
 
 /*
- * Tasks that are running callbacks right now, with the socket whose
+ * Tasks that are running callbacks that may wait right now (a driver's,
+ * not a service's: CN_CALLBACK_REPLIES_NOWAIT), with the socket whose
  * message they dispatch: a unicast to that socket from inside the
  * callback must never wait for room in its queue, since the task that
  * would make room is the one waiting. Entries live on the stack of
@@ -299,6 +300,24 @@ bool cn_has_listeners(struct net *net, u32 group)
 }
 EXPORT_SYMBOL_NS_GPL(cn_has_listeners, CONNECTOR_CORE);
 
+/* The answer to @req: its id, its seq and its ack plus one, and @data. */
+static struct sk_buff *cn_answer(const struct cn_msg *req, const void *data,
+				 u16 len)
+{
+	struct cn_msg hdr = {
+		.id = req->id,
+		.seq = req->seq,
+		.ack = req->ack + 1,
+	};
+	struct sk_buff *skb;
+
+	skb = nlmsg_new(sizeof(hdr) + len, GFP_KERNEL);
+	/* nlmsg_new() made room for exactly this message. */
+	if (skb)
+		cn_msg_append(skb, &hdr, data, len);
+	return skb;
+}
+
 /**
  * cn_reply() - answer a request to the socket that sent it
  * @nsp: netlink parameters of the request
@@ -316,23 +335,62 @@ EXPORT_SYMBOL_NS_GPL(cn_has_listeners, CONNECTOR_CORE);
 int cn_reply(const struct netlink_skb_parms *nsp, const struct cn_msg *req,
 	     const void *data, u16 len)
 {
-	struct cn_msg hdr = {
-		.id = req->id,
-		.seq = req->seq,
-		.ack = req->ack + 1,
-	};
 	struct sk_buff *skb;
 
 	if (!nsp->sk)
 		return -ENOTCONN;
-	skb = nlmsg_new(sizeof(hdr) + len, GFP_KERNEL);
+	skb = cn_answer(req, data, len);
 	if (!skb)
 		return -ENOMEM;
-	/* nlmsg_new() made room for exactly this message. */
-	cn_msg_append(skb, &hdr, data, len);
 	return cn_unicast(sock_net(nsp->sk), skb, nsp->portid);
 }
 EXPORT_SYMBOL_NS_GPL(cn_reply, CONNECTOR_CORE);
+
+/* Broadcast filter of an answer: only the socket that asked (@data). */
+static int cn_only_asker(struct sock *dsk, struct sk_buff *skb, void *data)
+{
+	return dsk != data;
+}
+
+/**
+ * cn_reply_member() - answer a request to its sender, if in a group
+ * @nsp: netlink parameters of the request
+ * @req: the request; the answer carries its id, its seq and its ack plus
+ *	one
+ * @group: the multicast group the sender must be a member of
+ * @data: the answer's data
+ * @len: number of bytes of @data
+ *
+ * For services whose answers were always broadcast to a group: the
+ * sender gets the answer when it is a member of @group, where it always
+ * found it, and no other member does. Nothing is built when nobody in any
+ * namespace is in @group; otherwise the answer costs a walk of the
+ * group's members, as a broadcast does. Never waits for room in the
+ * sender's queue.
+ *
+ * Context: process context, inside the callback that got @req.
+ * Return: 0 when the sender got it, -ESRCH when it did not (not a member,
+ * or its queue is full), or another negative errno.
+ */
+int cn_reply_member(const struct netlink_skb_parms *nsp,
+		    const struct cn_msg *req, u32 group, const void *data,
+		    u16 len)
+{
+	struct sk_buff *skb;
+	struct net *net;
+
+	if (!nsp->sk)
+		return -ENOTCONN;
+	net = sock_net(nsp->sk);
+	if (!cn_has_listeners(net, group))
+		return -ESRCH;
+	skb = cn_answer(req, data, len);
+	if (!skb)
+		return -ENOMEM;
+	return cn_broadcast(net, skb, group, GFP_NOWAIT, cn_only_asker,
+			    nsp->sk);
+}
+EXPORT_SYMBOL_NS_GPL(cn_reply_member, CONNECTOR_CORE);
 
 /**
  * cn_sender_capable() - may the sender of a message use @cap?
@@ -495,7 +553,7 @@ static struct cn_msg *cn_msg_check(const struct nlmsghdr *nlh)
  * return. Every well-formed message of the datagram is dispatched in
  * order, and the walk stops at the first one that is not. There is no cap
  * on the number of messages: each costs what it would in a datagram of its
- * own, charged to the sender, and the walk yields the CPU between them.
+ * own, charged to the sender, and the walk offers the CPU after each.
  */
 static void cn_rx_skb(struct sk_buff *skb)
 {
@@ -503,19 +561,30 @@ static void cn_rx_skb(struct sk_buff *skb)
 	struct net *net = sock_net(skb->sk);
 	struct nlmsghdr *nlh = nlmsg_hdr(skb);
 	int remaining = skb->len;
+	struct cn_callback *cb;
+	unsigned int flags;
 	struct cn_rx_ctx ctx;
+	bool noted = false;
 	struct cn_msg *msg;
 
-	cn_rx_enter(&ctx, net, nsp->portid);
 	while (nlmsg_ok(nlh, remaining)) {
 		msg = cn_msg_check(nlh);
 		if (!msg)
 			break;
-		cn_table_call(net, msg, nsp);
+		cb = cn_table_get(net, &msg->id, &flags);
+		if (cb) {
+			/* Only a callback that may wait needs the note. */
+			if (!noted && !(flags & CN_CALLBACK_REPLIES_NOWAIT)) {
+				cn_rx_enter(&ctx, net, nsp->portid);
+				noted = true;
+			}
+			cn_table_run(cb, msg, nsp);
+		}
 		nlh = nlmsg_next(nlh, &remaining);
 		cond_resched();
 	}
-	cn_rx_leave(&ctx);
+	if (noted)
+		cn_rx_leave(&ctx);
 }
 
 /*
@@ -875,7 +944,10 @@ EXPORT_SYMBOL_GPL(cn_del_callback);
  * @id: the address; must not be registered already
  * @name: shown in /proc/net/connector of every namespace
  * @callback: as for cn_add_callback(); it answers in the namespace of
- *	the sender (sock_net(nsp->sk)), with cn_reply() for instance
+ *	the sender (sock_net(nsp->sk)), with cn_reply() or
+ *	cn_reply_member(), and never through cn_netlink_send() with flags
+ *	that may sleep: the receive path does not note for it which socket
+ *	it serves, so such a send to its own sender could wait forever
  *
  * For the connector's own services, which work in every network
  * namespace; driver callbacks use cn_add_callback().
@@ -888,7 +960,8 @@ int cn_add_service(const struct cb_id *id, const char *name,
 {
 	if (!READ_ONCE(cn_ready))
 		return -EAGAIN;
-	return cn_table_add(id, name, callback, CN_CALLBACK_ALL_NETNS);
+	return cn_table_add(id, name, callback,
+			    CN_CALLBACK_ALL_NETNS | CN_CALLBACK_REPLIES_NOWAIT);
 }
 EXPORT_SYMBOL_NS_GPL(cn_add_service, CONNECTOR_CORE);
 
