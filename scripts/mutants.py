@@ -30,7 +30,7 @@ MUTANTS = [
        'id->r.ruid = from_kuid_munged(ns, cred->euid);')],
      ['proc_events_test:ids_not_swapped']),
     ('the ack broadcast to every listener',
-     [(CN + 'cn_proc.c', '	cn_reply(nsp, msg, &ev, sizeof(ev));\n}',
+     [(CN + 'cn_proc.c', '	cn_reply_member(nsp, msg, CN_IDX_PROC, &ev, sizeof(ev));\n}',
        '''	{
 		struct cn_msg hdr = { .id = msg->id, .seq = msg->seq,
 				      .ack = msg->ack + 1 };
@@ -43,7 +43,7 @@ MUTANTS = [
 				     GFP_KERNEL, NULL, NULL);
 		}
 	}
-	cn_reply(nsp, msg, &ev, sizeof(ev));
+	cn_reply_member(nsp, msg, CN_IDX_PROC, &ev, sizeof(ev));
 }''')],
      ['proc_events_test:ack_goes_to_requester_only']),
     ('events not cleared before they are filled',
@@ -62,28 +62,27 @@ static bool cn_proc_wanted(u32 what, u32 exit_code)
 {
 	if (static_branch_unlikely(&cn_proc_mutant_key))
 		cpu_relax();'''),
-      (CN + 'cn_proc.c', '	spin_unlock(&cn_proc_lock);\n\n	if (old)\n		kfree_rcu(old, rcu);',
-       '''	spin_unlock(&cn_proc_lock);
-	static_branch_enable(&cn_proc_mutant_key);
-	static_branch_disable(&cn_proc_mutant_key);
-
-	if (old)
-		kfree_rcu(old, rcu);'''),
+      (CN + 'cn_proc.c', '	if (!batched && cn_proc_relisten(sk, mask))\n		return 0;',
+       '''	if (!batched && cn_proc_relisten(sk, mask)) {
+		static_branch_enable(&cn_proc_mutant_key);
+		static_branch_disable(&cn_proc_mutant_key);
+		return 0;
+	}'''),
       (CN + 'cn_proc.c', '#include <linux/cred.h>\n', '#include <linux/cred.h>\n#include <linux/jump_label.h>\n')],
      ['proc_events_test:listen_ignore_patches_no_text']),
     ('a replaced mask taken out before the new one is in',
-     [(CN + 'cn_proc.c', '''	cn_proc_view_hold(view);
-	cn_proc_account(view, mask, batched, 1);''',
-       '''	cn_proc_view_hold(view);
-	old = cn_sock_state(sk, &cn_proc_sock_ops);
-	if (old) {
-		cn_proc_account(old->view, old->mask, old->stream, -1);
+     [(CN + 'cn_proc.c', '''	if (mask)
+		cn_proc_account(listener->view, mask, batched, 1);
+	if (listener->accounted)
+		cn_proc_account(listener->view, listener->accounted, batched, -1);''',
+       '''	if (listener->accounted) {
+		cn_proc_account(listener->view, listener->accounted, batched, -1);
 		spin_unlock(&cn_proc_lock);
 		udelay(200);
 		spin_lock(&cn_proc_lock);
-		cn_proc_account(old->view, old->mask, old->stream, 1);
 	}
-	cn_proc_account(view, mask, batched, 1);'''),
+	if (mask)
+		cn_proc_account(listener->view, mask, batched, 1);'''),
       (CN + 'cn_proc.c', '#include <linux/cred.h>\n', '#include <linux/cred.h>\n#include <linux/delay.h>\n')],
      ['proc_events_test:filter_change_loses_no_events']),
     ('a unicast from a driver thread never waits',
@@ -101,8 +100,8 @@ static bool cn_proc_wanted(u32 what, u32 exit_code)
      ['cn_proc_ns_test:views_are_limited_per_user']),
     ('restrict asks over the listener\'s own user namespace',
      [(CN + 'cn_proc.c',
-       'struct user_namespace *owner = task_active_pid_ns(current)->user_ns;',
-       'struct user_namespace *owner = current_user_ns();')],
+       'owner = task_active_pid_ns(current)->user_ns;',
+       'owner = current_user_ns();')],
      ['cn_proc_ns_test:restrict_is_per_network_namespace']),
     ('a namespace lifts the initial namespace\'s restrict',
      [(CN + 'cn_proc.c',
@@ -117,6 +116,14 @@ static bool cn_proc_wanted(u32 what, u32 exit_code)
      [(CN + 'cn_proc.c', '		ns = e ? ns_of_pid(e->pid) : &init_pid_ns;',
        '		ns = e ? &init_pid_ns : &init_pid_ns;')],
      ['cn_proc_ns_test:exits_of_tasks_already_reaped']),
+    ('the answer to a sender outside the group',
+     [(CN + 'cn_proc.c', '	cn_reply_member(nsp, msg, CN_IDX_PROC, &ev, sizeof(ev));',
+       '	cn_reply(nsp, msg, &ev, sizeof(ev));')],
+     ['proc_events_test:ack_only_to_group_members']),
+    ('an ignored mask that never lapses',
+     [(CN + 'cn_proc.c', '	list_add_tail(&listener->linger, &cn_proc_lingering);',
+       '	INIT_LIST_HEAD(&listener->linger);')],
+     ['proc_events_test:ignored_mask_lapses']),
     ('batches never held for a listener filling up',
      [(CN + 'cn_proc.c', '	if (b->skb && b->filling &&', '	if (b->skb && b->filling && false &&')],
      ['cn_proc_batch_test:default_rcvbuf_holds_more_events']),

@@ -1633,7 +1633,8 @@ static int services_body(const void *arg)
 	rec_val(K_LISTS_NOTIFY, cn_proc_lists("cn_notify", notify_id));
 	rec_val(K_LISTS_TEST, cn_proc_lists("cn_test", test_id));
 	rec_val(K_LISTS_OTHER, other_entries());
-	fd = cn_socket(0);
+	/* In the group, where the answers to control messages go. */
+	fd = cn_socket(CN_IDX_PROC);
 	CHILD_TRY(fd >= 0);
 	/* Answers come in this namespace before and after the silence. */
 	rec_val(K_LISTEN_ERR, pe_request(fd, PROC_CN_MCAST_LISTEN, PROC_EVENT_EXEC, NULL));

@@ -715,7 +715,9 @@ TEST_F_TIMEOUT(stress, allocation_failures, 1800)
 		for (n = 1; n <= 1000; n++) {
 			bool sent;
 
-			fd = cn_socket(op == OP_LISTEN ? CN_IDX_PROC : 0);
+			/* Process-event answers go to members of the group. */
+			fd = cn_socket(op == OP_LISTEN || op == OP_IGNORE ?
+				       CN_IDX_PROC : 0);
 			ASSERT_LE(0, fd);
 			len = build_op(op, n);
 			ASSERT_EQ(0, fail_nth_arm(nth, n));
@@ -753,7 +755,7 @@ TEST_F_TIMEOUT(stress, allocation_failures, 1800)
 		EXPECT_EQ(0, t->wrong);
 
 		/* The positive control: the same datagram, nothing injected. */
-		fd = cn_socket(op == OP_LISTEN ? CN_IDX_PROC : 0);
+		fd = cn_socket(op == OP_LISTEN || op == OP_IGNORE ? CN_IDX_PROC : 0);
 		ASSERT_LE(0, fd);
 		len = build_op(op, 100000);
 		ASSERT_EQ(0, cn_send_raw(fd, txbuf, len));
