@@ -1,11 +1,13 @@
 #!/bin/bash
-# The test command: build one kernel (base + debug options) and test it in
-# every way the suite knows, then print the tally against the manifest of
+# The test command: build the test kernel (base + debug options) and test
+# it in every way the suite knows, run the same tests on the base kernel
+# (no debug options), then print the tally against the manifest of
 # expected tests (scripts/expected-tests).
 #
-# To stay inside the time budget there is one cold kernel build: the
-# series steps and the modular connector are incremental rebuilds of the
-# same object directory (kbuild recompiles only what a change touches).
+# To stay inside the time budget there are two cold kernel builds, the
+# test kernel and the base one: the series steps and the modular
+# connector are incremental rebuilds of the test kernel's object directory
+# (kbuild recompiles only what a change touches).
 #
 # Results: host checks print CNRESULT lines into logs/host.results; each
 # guest writes its own to logs/<guest>.results through a second serial
@@ -35,10 +37,11 @@ host() {
 	fi
 }
 
-# guest_build NAME KIND: the initramfs of a guest of the test kernel.
+# guest_build NAME KIND [OBJ]: the initramfs of a guest of the kernel
+# in OBJ (the test kernel's object directory by default).
 guest_build() {
-	local name=$1 kind=$2
-	if OBJ=$BUILD/obj-test INITRD=$BUILD/obj-test/initramfs-$name.cpio.gz \
+	local name=$1 kind=$2 obj=${3:-$BUILD/obj-test}
+	if OBJ=$obj INITRD=$obj/initramfs-$name.cpio.gz \
 		"$TOP/scripts/build-guest.sh" "$name" "$SRC" "$kind" >>"$logs/build-$name.log" 2>&1; then
 		result PASS "$name: guest build"
 	else
@@ -48,11 +51,11 @@ guest_build() {
 	fi
 }
 
-# guest_boot NAME: boot it; the kernel image is read at start, so the
-# object directory may be rebuilt while it runs.
+# guest_boot NAME [OBJ]: boot it; the kernel image is read at start, so
+# the object directory may be rebuilt while it runs.
 guest_boot() {
-	local name=$1
-	if OBJ=$BUILD/obj-test INITRD=$BUILD/obj-test/initramfs-$name.cpio.gz \
+	local name=$1 obj=${2:-$BUILD/obj-test}
+	if OBJ=$obj INITRD=$obj/initramfs-$name.cpio.gz \
 		"$TOP/scripts/boot.sh" "$name" test "$logs/$name.log" "${GUEST_LIMIT:-2400}" \
 		>"$logs/boot-$name.log" 2>&1; then
 		result PASS "$name: guest finished with a clean kernel log"
@@ -80,6 +83,19 @@ if "$TOP/scripts/build-kernel.sh" test "$SRC" "${TEST_FRAGS[@]}" >"$logs/build-k
 		GUEST_APPEND="cn.flavour=test" guest_boot test &
 		test_guest=$!
 	fi
+	# The base kernel, without the debug options (its own object
+	# directory): the same tests, at the speed users see.
+	if "$TOP/scripts/build-kernel.sh" base "$SRC" "$TOP/configs/base.config" \
+		>"$logs/build-base.log" 2>&1; then
+		result PASS "base: kernel build"
+		if guest_build base full "$BUILD/obj-base"; then
+			GUEST_APPEND="cn.flavour=base" guest_boot base "$BUILD/obj-base" &
+			base_guest=$!
+		fi
+	else
+		tail -n 40 "$logs/build-base.log"
+		result FAIL "base: kernel build"
+	fi
 	host "kunit.py run --kunitconfig=drivers/connector" "$TOP/scripts/kunit.sh" "$logs/kunit.results"
 	host "sparse (C=2) and W=1: nothing to say" "$TOP/scripts/check-static.sh"
 	# The connector as modules: the same configuration with CONNECTOR=m,
@@ -98,6 +114,7 @@ if "$TOP/scripts/build-kernel.sh" test "$SRC" "${TEST_FRAGS[@]}" >"$logs/build-k
 	host "series: git am, checkpatch, every step builds, boots and passes its tests" \
 		"$TOP/scripts/check-series.sh" "$logs"
 	[ -n "${test_guest:-}" ] && wait "$test_guest"
+	[ -n "${base_guest:-}" ] && wait "$base_guest"
 	[ -n "${modular_guest:-}" ] && wait "$modular_guest"
 else
 	tail -n 40 "$logs/build-kernel.log"
@@ -106,8 +123,8 @@ fi
 
 echo
 log "the run took $(( ($(date +%s) - start) / 60 )) minutes"
-places=(host="$host" test="$logs/test.results" kunit="$logs/kunit.results"
-	modular="$logs/modular.results")
+places=(host="$host" test="$logs/test.results" base="$logs/base.results"
+	kunit="$logs/kunit.results" modular="$logs/modular.results")
 for r in "$logs"/step*.results; do
 	[ -e "$r" ] && { s=${r##*/}; places+=("${s%.results}=$r"); }
 done
