@@ -384,8 +384,8 @@ static bool cn_proc_view_is_initial(const struct cn_proc_view *view)
  * tasks outside the initial pid namespace, while views there exist, the
  * task's pids are taken earlier, at the sched_process_exit tracepoint
  * (in do_exit(), before the task can be reaped), and kept here until its
- * exit is reported. drop_monitor hooks a tracepoint the same way;
- * PROC_EVENTS selects TRACEPOINTS for it.
+ * exit is reported. drop_monitor hooks a tracepoint the same way. Without
+ * tracepoints such exits reach the initial namespace only.
  */
 struct cn_proc_exiting {
 	struct hlist_node node;
@@ -1729,8 +1729,8 @@ static int __init cn_proc_init(void)
 	}
 	/*
 	 * The probe would take a sleeping lock with preemption off on
-	 * PREEMPT_RT; there, the exit of a task already reaped reaches the
-	 * initial pid namespace only.
+	 * PREEMPT_RT; there, as without tracepoints, the exit of a task
+	 * already reaped reaches the initial pid namespace only.
 	 */
 	probe = !IS_ENABLED(CONFIG_PREEMPT_RT) &&
 		!register_trace_sched_process_exit(cn_proc_exit_probe, NULL);
