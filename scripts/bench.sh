@@ -122,6 +122,8 @@ for n in ("echo/round_trips_1_sender", "echo/round_trips_4_senders", "dispatch/m
 # messages: ours packed is held against stock one per send().
 for p in ("churn", "churn2cpu"):
     target(f"{p}/listen_ignore_msgs_single: ours/stock", vs_stock(f"{p}/listen_ignore_msgs_single"), 1.00)
+    target(f"{p}/listen_ignore_msgs_single_in_group: ours/stock",
+           vs_stock(f"{p}/listen_ignore_msgs_single_in_group"), 1.00)
     target(f"{p}/listen_ignore_msgs_datagram400: ours / stock single",
            vs_stock(f"{p}/listen_ignore_msgs_datagram400", f"{p}/listen_ignore_msgs_single"), 1.00)
 # Namespaces: a distinct view costs no more than one more host listener.
