@@ -259,10 +259,15 @@ static long drain(int fd, int ms)
 }
 
 /* Read and drop what is queued on @fd, without waiting. */
-static void flush_socket(int fd)
+/* Read and drop what @fd holds; returns the datagrams read. */
+static long flush_socket(int fd)
 {
-	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0 || errno == ENOBUFS)
-		;
+	long n = 0;
+	int len;
+
+	while ((len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0 || errno == ENOBUFS)
+		n += len >= 0;
+	return n;
 }
 
 /* Count the events of types @what on @fd, per message, waiting @ms for more. */
@@ -931,18 +936,19 @@ static bool datagram_dispatches_all(void)
 
 /* Control messages per second, @msgs of them one per send() on @fd. */
 static double churn_single(int fd, struct nlmsghdr one[2][NL_HDRS(CTL_SPACE)],
-			   const int len[2], int msgs)
+			   const int len[2], int msgs, long *answers)
 {
 	double t0 = now(), r;
+	long n = 0;
 	int i;
 
 	for (i = 0; i < msgs; i++) {
 		nl_sendto(fd, one[i & 1], len[i & 1]);
 		if (i % CHURN_FLUSH == CHURN_FLUSH - 1)
-			flush_socket(fd);
+			n += flush_socket(fd);
 	}
 	r = msgs / (now() - t0);
-	flush_socket(fd);
+	*answers = n + flush_socket(fd);
 	return r;
 }
 
@@ -968,6 +974,7 @@ static void bench_churn(int n)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	bool datagrams = datagram_dispatches_all();
 	double best[3] = { 0 }, t0, r;
+	long answers;
 	cpu_set_t one_cpu, all_cpus;
 	char prefix[32], name[96];
 
@@ -992,13 +999,16 @@ static void bench_churn(int n)
 		fprintf(stderr, "cnbench: churn not pinned: %s\n", strerror(errno));
 	fd = nl_socket(0, CHURN_RCVBUF);
 	for (round = 0; round <= RUNS; round++) {
-		r = churn_single(fd, one, len, msgs);
+		r = churn_single(fd, one, len, msgs, &answers);
 		if (round && r > best[0])
 			best[0] = r;
 		/* Only while it runs: stock would send the others' answers to it. */
 		member = nl_socket(CN_IDX_PROC, CHURN_RCVBUF);
-		r = churn_single(member, one, len, msgs);
+		r = churn_single(member, one, len, msgs, &answers);
 		close(member);
+		if (round == RUNS)
+			fprintf(stderr, "cnbench: churn in the group: %ld answers read for %d messages\n",
+				answers, msgs);
 		if (round && r > best[2])
 			best[2] = r;
 		if (!datagrams)
