@@ -522,13 +522,19 @@ static int reap_within(pid_t pid, int ms)
  * Rename the calling task @n times, COMM_FMT with 0..@n-1, as fast as the
  * machine allows. Returns how long it took in us, -1 on error.
  */
+/* Events @gap_us apart (0: as fast as it goes), by spinning, not sleeping. */
+static int comm_gap_us;
+
 static long long comm_loop(int n)
 {
-	long long start = now_us();
+	long long start = now_us(), next = start;
 	char name[COMM_LEN];
 	int i;
 
 	for (i = 0; i < n; i++) {
+		while (comm_gap_us && now_us() < next)
+			;
+		next += comm_gap_us;
 		snprintf(name, sizeof(name), COMM_FMT, i);
 		if (prctl(PR_SET_NAME, name))
 			return -1;
@@ -1226,6 +1232,59 @@ TEST_F_TIMEOUT(batch, default_rcvbuf_holds_more_events, 120)
 	EXPECT_LE(CAP_RATIO * leg_kept, kept);
 	/* The legacy listener did lose events: the burst overflowed it. */
 	EXPECT_LT(0, leg->st.enobufs);
+}
+
+#define PACED_COMMS	150
+#define PACED_GAP_US	1000
+
+/*
+ * A listener that is filling up (it left earlier datagrams unread, and has
+ * room) gets its batches held while events keep coming, up to the longest
+ * delay, where a listener that keeps up gets them after the short delay.
+ * Events come a millisecond apart, so that the short delay alone makes
+ * batches of about two: the filling listener must average ten or more
+ * events a datagram, the reading one (the control, in the same window,
+ * with a mask of its own so that it has a stream of its own) fewer.
+ */
+TEST_F_TIMEOUT(batch, filling_listener_gets_fuller_batches, 120)
+{
+	struct plog *fill, *reader;
+	int cpu, status;
+	double fill_avg, reader_avg;
+	pid_t pid, rd;
+	long long us;
+
+	first_cpu(_metadata, &cpu);
+	fill = OPEN(BUF_BIG, BATCH, PROC_EVENT_COMM);
+	reader = OPEN(BUF_BIG, BATCH, PROC_EVENT_COMM | PROC_EVENT_EXIT);
+	rd = fork();
+	ASSERT_LE(0, rd);
+	if (rd == 0) {
+		/* Reads as it comes, until the burst's events stop. */
+		while (pl_recv(reader, QUIET_MS * 3) > 0)
+			;
+		_exit(0);
+	}
+	comm_gap_us = PACED_GAP_US;
+	us = comm_burst(PACED_COMMS, cpu, &pid);
+	comm_gap_us = 0;
+	ASSERT_EQ(rd, waitpid(rd, &status, 0));
+	ASSERT_LE(0, us);
+	TH_LOG("%d comm changes %d us apart on cpu %d in %lld us", PACED_COMMS,
+	       PACED_GAP_US, cpu, us);
+	pl_drain(fill);
+	pl_log_shape(_metadata, "filling (read after the burst)", fill);
+	pl_log_shape(_metadata, "reading (control)", reader);
+	EXPECT_EQ(PACED_COMMS, pl_count(fill, PROC_EVENT_COMM, pid));
+	EXPECT_EQ(PACED_COMMS, pl_count(reader, PROC_EVENT_COMM, pid));
+	ASSERT_LT(0, fill->st.ev_dgrams);
+	ASSERT_LT(0, reader->st.ev_dgrams);
+	fill_avg = (double)fill->st.ev_msgs / fill->st.ev_dgrams;
+	reader_avg = (double)reader->st.ev_msgs / reader->st.ev_dgrams;
+	EXPECT_LE(10.0, fill_avg)
+		TH_LOG("a filling listener's batches were not held");
+	EXPECT_GT(10.0, reader_avg)
+		TH_LOG("a listener that keeps up got held batches: the pacing proves nothing");
 }
 
 #define SWITCH_COMMS	1000
