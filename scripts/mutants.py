@@ -126,7 +126,7 @@ static bool cn_proc_wanted(u32 what, u32 exit_code)
      ['proc_events_test:ignored_mask_lapses']),
     ('batches never held for a listener filling up',
      [(CN + 'cn_proc.c', '	if (b->skb && b->filling &&', '	if (b->skb && b->filling && false &&')],
-     ['cn_proc_batch_test:default_rcvbuf_holds_more_events']),
+     ['cn_proc_batch_test:filling_listener_gets_fuller_batches']),
 ]
 
 
