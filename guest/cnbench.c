@@ -1033,6 +1033,9 @@ static void bench_churn(int n)
 	report(name, best[0], "per_s");
 	snprintf(name, sizeof(name), "%s/listen_ignore_msgs_single_in_group", prefix);
 	report(name, best[2], "per_s");
+	/* Stock answers half the messages (a LISTEN), ours every one. */
+	snprintf(name, sizeof(name), "%s/answers_read_in_group", prefix);
+	report(name, best[2] * answers / msgs, "per_s");
 	if (datagrams) {
 		snprintf(name, sizeof(name), "%s/listen_ignore_msgs_datagram%d",
 			 prefix, CHURN_PAIRS);
