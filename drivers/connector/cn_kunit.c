@@ -72,6 +72,18 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define KT_REPLIES	64
 #define KT_WAITER_SEQ	0x10000
 
+/*
+ * The rule every race case loops by: after @i rounds, of @min at least,
+ * with the race seen @met times, or once @deadline passed (the test then
+ * fails on its proof that the race happened). A vCPU may not run at all
+ * for a while on a busy host, so a fixed count proves nothing.
+ */
+static bool kt_race_done(unsigned int i, unsigned int min, unsigned long met,
+			 unsigned long deadline)
+{
+	return time_after(jiffies, deadline) || (i >= min && met >= KT_RACE_MET);
+}
+
 /* Calls of kt_count(), per val of the id. */
 static atomic_t kt_calls[KT_MANY];
 
@@ -848,9 +860,8 @@ static int kt_racer_fn(void *data)
 
 	wait_for_completion(&race->go);
 	for (i = 0; !kthread_should_stop(); i++) {
-		if (i >= KT_RACE_LOOPS && atomic_read(&race->met) >= KT_RACE_MET)
-			break;
-		if (time_after(jiffies, race->deadline))
+		if (kt_race_done(i, KT_RACE_LOOPS, atomic_read(&race->met),
+				 race->deadline))
 			break;
 		err = cn_add_callback(&race->id, "kt_race", kt_count);
 		if (!err) {
@@ -1453,9 +1464,8 @@ static void kt_proc_replace_race(struct kunit *test)
 	 */
 	deadline = jiffies + KT_RACE_TIME;
 	for (i = 0; ; i++) {
-		if (i >= KT_REPLACE_LOOPS &&
-		    (READ_ONCE(s->with_toggle) >= KT_RACE_MET ||
-		     time_after(jiffies, deadline)))
+		if (kt_race_done(i, KT_REPLACE_LOOPS, READ_ONCE(s->with_toggle),
+				 deadline))
 			break;
 		if (kt_proc_control(test, sk, PROC_CN_MCAST_LISTEN, s->keep | s->toggle))
 			errors++;
