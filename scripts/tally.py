@@ -9,7 +9,9 @@ must report (see scripts/expected-tests). The run fails when a test
 fails, when an expected test did not report, when a test reported that
 the manifest does not know, when a TAP plan does not match its results,
 when a test program ended without its result line, and when a test was
-skipped where the manifest does not allow it. Prints the problems, then
+skipped where the manifest does not allow it. Prints the problems, each
+failed test case followed by what it logged (up to DETAIL_MAX lines, so
+that a failure in CI can be read from the tally alone), then
 "N passed, N failed" (and the skips).
 """
 import re
@@ -17,6 +19,7 @@ import sys
 
 TAP = re.compile(r'^(not )?ok \d+ ([^#]*?)\s*(?:#\s*(?:(SKIP|TODO|TIMEOUT)\b)?(.*))?$')
 PLAN = re.compile(r'^1\.\.(\d+)')
+DETAIL_MAX = 40
 
 
 def load_manifest(path):
@@ -39,6 +42,7 @@ class Results:
         self.where = where
         self.status = {}
         self.problems = []
+        self.detail = {}    # name: the lines a failed case logged
 
     def add(self, name, status, why=''):
         key = name
@@ -63,7 +67,7 @@ def parse_kselftest(res, lines):
             continue
         prog_lines += 1
         prog = m.group(2).split(': ')[-1]
-        results, plan = 0, None
+        results, plan, since = 0, None, []
         for line in nested:
             pm = PLAN.match(line)
             if pm:
@@ -71,10 +75,13 @@ def parse_kselftest(res, lines):
                 continue
             tm = TAP.match(line)
             if not tm:
+                since.append(line)
                 continue
             results += 1
             name = f'selftest: {prog}: {tm.group(2)}'
+            logged, since = since, []
             if tm.group(1):
+                res.detail[name] = logged
                 res.add(name, 'FAIL', tm.group(4) or '')
             elif tm.group(3) == 'SKIP':
                 res.add(name, 'SKIP', (tm.group(4) or '').strip())
@@ -101,11 +108,12 @@ def parse_kselftest(res, lines):
 
 def parse_kunit(res, suite, lines):
     """KTAP of one suite: its cases one level in, then the suite line."""
-    plan, cases, suite_seen = None, 0, False
+    plan, cases, suite_seen, since = None, 0, False, []
     for raw in lines:
         indent = len(raw) - len(raw.lstrip())
         line = raw.strip()
         if line.startswith('# '):
+            since.append(line)
             continue
         pm = PLAN.match(line)
         if pm and indent and plan is None:
@@ -121,7 +129,9 @@ def parse_kunit(res, suite, lines):
             continue    # parameters of a parameterized case
         cases += 1
         name = f'kunit: {suite}.{tm.group(2)}'
+        logged, since = since, []
         if tm.group(1):
+            res.detail[name] = logged
             res.add(name, 'FAIL')
         elif tm.group(3) == 'SKIP':
             res.add(name, 'SKIP', (tm.group(4) or '').strip())
@@ -218,6 +228,8 @@ def main():
             else:
                 failed += 1
                 lines.append(f'FAIL  {label} {why}'.rstrip())
+                logged = res.detail.get(name, [])
+                lines.extend(f'      | {l}' for l in logged[-DETAIL_MAX:])
     for (where, name) in expected:
         if where in places and name not in places[where].status:
             failed += 1
