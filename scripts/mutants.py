@@ -127,6 +127,10 @@ static bool cn_proc_wanted(u32 what, u32 exit_code)
     ('batches never held for a listener filling up',
      [(CN + 'cn_proc.c', '	if (b->skb && b->filling &&', '	if (b->skb && b->filling && false &&')],
      ['cn_proc_batch_test:filling_listener_gets_fuller_batches']),
+    ('a held batch with no longest delay',
+     [(CN + 'cn_proc.c', '	    now - b->first_ns < CN_PROC_BATCH_MAX_DELAY) {',
+       '	    (now - b->first_ns < CN_PROC_BATCH_MAX_DELAY || true)) {')],
+     ['cn_proc_batch_test:filling_listener_gets_fuller_batches']),
 ]
 
 

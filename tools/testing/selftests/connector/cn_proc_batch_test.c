@@ -1246,18 +1246,21 @@ TEST_F_TIMEOUT(batch, default_rcvbuf_holds_more_events, 120)
 #define PACED_FILL_TIMES	3.0
 /* A gap in the burst that the logs count: most of the 2 ms short delay. */
 #define PACED_QUIET_NS		1500000LL
+/* The longest delay is 100 ms: no datagram spans more, with slack. */
+#define PACED_SPAN_MAX_NS	150000000LL
 
 /* How a listener got a paced burst. */
 struct paced {
 	int events;	/* of the burst */
 	int dgrams;	/* datagrams they came in */
 	int quiet;	/* gaps of PACED_QUIET_NS or more between its events */
+	long long span_ns;	/* the most from first to last event of a datagram */
 	double avg;	/* events a datagram */
 };
 
 static void paced_shape(const struct plog *l, pid_t pid, struct paced *p)
 {
-	const struct rec *prev = NULL;
+	const struct rec *prev = NULL, *head = NULL;
 	int i;
 
 	memset(p, 0, sizeof(*p));
@@ -1267,7 +1270,12 @@ static void paced_shape(const struct plog *l, pid_t pid, struct paced *p)
 		if (r->ev.what != PROC_EVENT_COMM || r->ev.event_data.comm.process_pid != pid)
 			continue;
 		p->events++;
-		p->dgrams += !prev || r->dgram != prev->dgram;
+		if (!prev || r->dgram != prev->dgram) {
+			p->dgrams++;
+			head = r;
+		}
+		if ((long long)(r->ev.timestamp_ns - head->ev.timestamp_ns) > p->span_ns)
+			p->span_ns = r->ev.timestamp_ns - head->ev.timestamp_ns;
 		p->quiet += prev && (long long)(r->ev.timestamp_ns - prev->ev.timestamp_ns) >=
 				    PACED_QUIET_NS;
 		prev = r;
@@ -1282,7 +1290,8 @@ static void paced_shape(const struct plog *l, pid_t pid, struct paced *p)
  * Events come a millisecond apart from one CPU, so that the short delay
  * alone makes batches of a few: the filling listener must average
  * PACED_FILL_MIN events a datagram or more, and PACED_FILL_TIMES what the
- * control gets.
+ * control gets; and no datagram of it may span more than the longest
+ * delay (PACED_SPAN_MAX_NS, with slack, from its events' timestamps).
  *
  * The control, in the same window, is a listener that keeps up, with a
  * mask of its own so that it has a stream of its own. It must keep up, or
@@ -1319,15 +1328,20 @@ TEST_F_TIMEOUT(batch, filling_listener_gets_fuller_batches, 120)
 		if (rd == 0) {
 			struct sched_param sp = { .sched_priority = 1 };
 
+			/* Not a listener that reads: the filling one stays unread. */
+			close(fill->fd);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+
 			/* Ready once it runs where it must; reads until the events stop. */
 			close(ready[0]);
 			if (cn_pin(cpus[0]) || sched_setscheduler(0, SCHED_FIFO, &sp) ||
 			    write(ready[1], "r", 1) != 1)
 				_exit(1);
 			close(ready[1]);
-			while (pl_recv(reader, QUIET_MS * 3) > 0)
-				;
-			_exit(0);
+			do
+				status = pl_recv(reader, QUIET_MS * 3);
+			while (status > 0);
+			_exit(status < 0);
 		}
 		close(ready[1]);
 		ASSERT_EQ(1, read(ready[0], &c, 1))
@@ -1339,14 +1353,21 @@ TEST_F_TIMEOUT(batch, filling_listener_gets_fuller_batches, 120)
 		ASSERT_EQ(rd, waitpid(rd, &status, 0));
 		ASSERT_EQ(0, status) TH_LOG("the reader failed");
 		ASSERT_LE(0, us);
+		/*
+		 * What came after the reader gave up (a stall longer than
+		 * its wait): the control was behind by then, and what the
+		 * kernel sent it still counts, as sent.
+		 */
+		pl_drain(reader);
 		pl_drain(fill);
 		paced_shape(fill, pid, &f);
 		paced_shape(reader, pid, &r);
 		TH_LOG("try %d: %d comm changes %d us apart on cpu %d in %lld us",
 		       try, PACED_COMMS, PACED_GAP_US, cpus[0], us);
 		TH_LOG("try %d: %d gaps of %lld us or more", try, f.quiet, PACED_QUIET_NS / 1000);
-		TH_LOG("try %d: filling: %d datagrams, %.1f events each; control: %d, %.1f",
-		       try, f.dgrams, f.avg, r.dgrams, r.avg);
+		TH_LOG("try %d: filling: %d datagrams, %.1f events each, %lld ms at most",
+		       try, f.dgrams, f.avg, f.span_ns / 1000000);
+		TH_LOG("try %d: control: %d datagrams, %.1f events each", try, r.dgrams, r.avg);
 		ASSERT_EQ(PACED_COMMS, f.events);
 		ASSERT_EQ(PACED_COMMS, r.events);
 		pl_expect_clean(_metadata, "filling", fill);
@@ -1361,6 +1382,8 @@ TEST_F_TIMEOUT(batch, filling_listener_gets_fuller_batches, 120)
 		TH_LOG("a filling listener's batches were not held");
 	EXPECT_LE(PACED_FILL_TIMES * r.avg, f.avg)
 		TH_LOG("a filling listener got no fuller batches than one that keeps up");
+	EXPECT_GE(PACED_SPAN_MAX_NS, f.span_ns)
+		TH_LOG("a batch was held past the longest delay");
 }
 
 #define SWITCH_COMMS	1000
