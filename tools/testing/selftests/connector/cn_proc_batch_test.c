@@ -1266,16 +1266,18 @@ static void paced_shape(const struct plog *l, pid_t pid, struct paced *p)
 	memset(p, 0, sizeof(*p));
 	for (i = 0; i < l->st.n; i++) {
 		const struct rec *r = &l->recs[i];
+		long long since_head;
 
-		if (r->ev.what != PROC_EVENT_COMM || r->ev.event_data.comm.process_pid != pid)
+		if (r->ev.what != PROC_EVENT_COMM || ev_pid(&r->ev) != pid)
 			continue;
 		p->events++;
 		if (!prev || r->dgram != prev->dgram) {
 			p->dgrams++;
 			head = r;
 		}
-		if ((long long)(r->ev.timestamp_ns - head->ev.timestamp_ns) > p->span_ns)
-			p->span_ns = r->ev.timestamp_ns - head->ev.timestamp_ns;
+		since_head = r->ev.timestamp_ns - head->ev.timestamp_ns;
+		if (since_head > p->span_ns)
+			p->span_ns = since_head;
 		p->quiet += prev && (long long)(r->ev.timestamp_ns - prev->ev.timestamp_ns) >=
 				    PACED_QUIET_NS;
 		prev = r;
