@@ -1301,15 +1301,18 @@ static void paced_shape(const struct plog *l, pid_t pid, struct paced *p)
  * that a datagram wakes it ahead of the burst. (On a CPU of its own, the
  * host can stall the reader's vCPU alone, and it falls behind.) A window
  * where the control did not get the short delay (PACED_READER_MAX events
- * a datagram or fewer) cannot tell a held stream from one that is not, and
- * the burst runs again, PACED_TRIES times at most; the filling listener is
- * judged in the first window that can tell.
+ * a datagram or fewer) cannot tell a held stream from one that is not.
+ * The burst runs PACED_TRIES times at most, until a window that can tell
+ * shows the hold: on a debug kernel the reader's own time on the CPU can
+ * stall the burst past the short delay, and a stalled batch rightly goes.
+ * Without the hold no window can show it: the filling listener then gets
+ * the control's shape in every one. The span is checked in every window.
  */
 TEST_F_TIMEOUT(batch, filling_listener_gets_fuller_batches, 120)
 {
-	struct paced f = { 0 }, r = { 0 };
+	struct paced f = { 0 }, r = { 0 }, jf = { 0 }, jr = { 0 };
 	struct plog *fill, *reader;
-	int cpus[2], status, try;
+	int cpus[2], status, try, judged = 0;
 	int ready[2];
 	pid_t pid, rd;
 	long long us;
@@ -1374,18 +1377,24 @@ TEST_F_TIMEOUT(batch, filling_listener_gets_fuller_batches, 120)
 		ASSERT_EQ(PACED_COMMS, r.events);
 		pl_expect_clean(_metadata, "filling", fill);
 		pl_expect_clean(_metadata, "reading", reader);
-		if (r.avg <= PACED_READER_MAX)
+		EXPECT_GE(PACED_SPAN_MAX_NS, f.span_ns)
+			TH_LOG("a batch was held past the longest delay");
+		if (r.avg > PACED_READER_MAX)
+			continue;
+		judged++;
+		jf = f;
+		jr = r;
+		if (jf.avg >= PACED_FILL_MIN && jf.avg >= PACED_FILL_TIMES * jr.avg)
 			break;
 	}
-	ASSERT_GE(PACED_TRIES, try)
+	ASSERT_LT(0, judged)
 		TH_LOG("in %d tries the control never got the short delay: too busy to tell",
 		       PACED_TRIES);
-	EXPECT_LE(PACED_FILL_MIN, f.avg)
+	TH_LOG("%d windows could tell; the last of them is judged", judged);
+	EXPECT_LE(PACED_FILL_MIN, jf.avg)
 		TH_LOG("a filling listener's batches were not held");
-	EXPECT_LE(PACED_FILL_TIMES * r.avg, f.avg)
+	EXPECT_LE(PACED_FILL_TIMES * jr.avg, jf.avg)
 		TH_LOG("a filling listener got no fuller batches than one that keeps up");
-	EXPECT_GE(PACED_SPAN_MAX_NS, f.span_ns)
-		TH_LOG("a batch was held past the longest delay");
 }
 
 #define SWITCH_COMMS	1000
